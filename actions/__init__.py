@@ -1,0 +1,1 @@
+"""Local actions, amplification, support requests, participation and the playbook."""

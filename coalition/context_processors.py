@@ -1,0 +1,64 @@
+"""What every page's layout needs: the coalition's name and the navigation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+
+from coalition import permissions
+from coalition.models import Coalition
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str | None = None  # a name in permissions.PERMISSIONS
+    members_only: bool = False
+
+
+# Public first, then what group members, weavers and the steering committee
+# need. An entry whose page is not built yet is left out rather than linked
+# to a 404.
+NAVIGATION = [
+    NavItem(_("Statement"), "statement"),
+    NavItem(_("Actions"), "actions:list"),
+    NavItem(_("Days of action"), "convergence:days"),
+    NavItem(_("Impact"), "impact"),
+    NavItem(_("My groups"), "members:my_groups", members_only=True),
+    NavItem(_("Weave"), "weave", permission="weave"),
+    NavItem(_("Dashboard"), "dashboard", permission="see_dashboard"),
+]
+
+
+def _navigation(request) -> list[dict[str, str | bool]]:
+    items = []
+    for item in NAVIGATION:
+        if item.members_only and not request.user.is_authenticated:
+            continue
+        if item.permission and not permissions.check(request.user, item.permission):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        current = request.path == url or (url != "/" and request.path.startswith(url))
+        items.append({"label": item.label, "url": url, "current": current})
+    return items
+
+
+def _coalition() -> Coalition:
+    return Coalition.objects.filter(pk=1).first() or Coalition(
+        name=settings.COALITION_NAME, cause=""
+    )
+
+
+def site(request) -> dict[str, object]:
+    return {
+        "coalition": SimpleLazyObject(_coalition),
+        "navigation": SimpleLazyObject(lambda: _navigation(request)),
+    }

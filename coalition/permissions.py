@@ -1,0 +1,104 @@
+"""Who may see and do what: the one place permission rules are written.
+
+Pages use the ``permission_required`` decorator, the API
+``HasCoalitionPermission`` and templates the ``can`` filter; all of them ask the
+predicates in ``PERMISSIONS``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
+
+from coalition.models import Role
+
+_ROLES_CACHE = "_coalition_roles"
+
+
+def roles_of(user) -> frozenset[str]:
+    """The network roles a person holds, read once per request and kept on the user."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, _ROLES_CACHE, None)
+    if cached is None:
+        cached = frozenset(user.network_roles.values_list("role", flat=True))
+        setattr(user, _ROLES_CACHE, cached)
+    return cached
+
+
+def forget_roles(user) -> None:
+    """Drop the cached roles after they change within the same request."""
+    if hasattr(user, _ROLES_CACHE):
+        delattr(user, _ROLES_CACHE)
+
+
+def has_role(user, *roles: str) -> bool:
+    return bool(roles_of(user) & set(roles))
+
+
+def can_weave(user) -> bool:
+    """The weaver's pipeline: weavers and the stewards who look after the network."""
+    return has_role(user, Role.WEAVER, Role.STEWARD)
+
+
+def can_see_dashboard(user) -> bool:
+    """The success dashboard: the steering committee and weavers."""
+    return has_role(user, Role.STEERING, Role.WEAVER)
+
+
+def can_coordinate(user) -> bool:
+    """Create and run days of action: coordinators and the steering committee."""
+    return has_role(user, Role.COORDINATOR, Role.STEERING)
+
+
+def can_steward(user) -> bool:
+    """Grant roles, read the audit log: stewards and the steering committee."""
+    return has_role(user, Role.STEWARD, Role.STEERING)
+
+
+PERMISSIONS: dict[str, Callable[[object], bool]] = {
+    "weave": can_weave,
+    "see_dashboard": can_see_dashboard,
+    "coordinate": can_coordinate,
+    "steward": can_steward,
+}
+
+
+def check(user, permission: str) -> bool:
+    """Ask a named permission; an unknown name is a programming error, not a denial."""
+    try:
+        predicate = PERMISSIONS[permission]
+    except KeyError:
+        raise LookupError(f"No permission named {permission!r}.") from None
+    return predicate(user or AnonymousUser())
+
+
+def permission_required(permission: str):
+    """Page decorator: anonymous people are sent to log in, others without it get 403."""
+    if permission not in PERMISSIONS:
+        raise LookupError(f"No permission named {permission!r}.")
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not check(request.user, permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class HasCoalitionPermission(BasePermission):
+    """DRF permission: set ``coalition_permission`` on the view to a name above."""
+
+    def has_permission(self, request, view) -> bool:
+        return check(request.user, view.coalition_permission)

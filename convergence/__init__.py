@@ -1,0 +1,1 @@
+"""Days of action: coordinated windows, their toolkits, registered events, reminders."""

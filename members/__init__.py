@@ -1,0 +1,1 @@
+"""Groups and people: accounts, memberships, signatures, outreach, relationships."""

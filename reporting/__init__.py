@@ -1,0 +1,1 @@
+"""The success dashboard, wins, climate signals, rollups and generated reports."""
