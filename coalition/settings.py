@@ -155,6 +155,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # so the visibility timeout only has to outlast the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 
 # Email

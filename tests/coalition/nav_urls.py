@@ -1,0 +1,28 @@
+"""A URL map with every page the navigation knows, for testing who sees which link."""
+
+from django.http import HttpResponse
+from django.urls import include, path
+
+from coalition.permissions import permission_required
+from coalition.urls import urlpatterns as real_urlpatterns
+
+
+def page(request):
+    return HttpResponse("a page")
+
+
+@permission_required("weave")
+def weave(request):
+    return HttpResponse("the weaver's pipeline")
+
+
+urlpatterns = [
+    path("statement/", page, name="statement"),
+    path("actions/", include(([path("", page, name="list")], "actions"))),
+    path("days/", include(([path("", page, name="days")], "convergence"))),
+    path("impact/", page, name="impact"),
+    path("me/groups/", include(([path("", page, name="my_groups")], "members"))),
+    path("weave/", weave, name="weave"),
+    path("dashboard/", page, name="dashboard"),
+    *real_urlpatterns,
+]

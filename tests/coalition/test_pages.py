@@ -1,0 +1,182 @@
+"""The layout, home page, navigation, permissions and error pages."""
+
+import pytest
+from django.template import Context, Template
+
+from coalition.demo import seed
+
+pytestmark = pytest.mark.django_db
+
+
+def nav_labels(response) -> list[str]:
+    return [item["label"] for item in response.context["navigation"]]
+
+
+def test_home_shows_the_coalition_and_its_cause(client):
+    seed()
+
+    response = client.get("/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Clean Air Alliance" in page
+    assert "Every neighbourhood deserves air that is safe to breathe." in page
+
+
+def test_home_works_before_the_coalition_is_set_up(client, settings):
+    settings.COALITION_NAME = "Unnamed Network"
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert "Unnamed Network" in response.content.decode()
+
+
+def test_layout_has_landmarks_skip_link_and_a_labelled_language_choice(client):
+    page = client.get("/").content.decode()
+
+    assert '<a class="skip-link" href="#main">' in page
+    assert '<main id="main"' in page
+    assert "<header" in page and "<footer" in page
+    assert '<nav aria-label="Main">' in page
+    assert '<label class="visually-hidden" for="language-select">Language</label>' in page
+
+
+def test_pages_carry_a_content_security_policy_without_inline_scripts(client):
+    policy = client.get("/")["Content-Security-Policy"]
+
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+
+
+@pytest.mark.parametrize("people", [1, 30])
+def test_home_uses_a_fixed_number_of_queries(
+    client, make_person, people, django_assert_num_queries
+):
+    seed()
+    for number in range(people):
+        make_person(f"person{number}@example.net", roles=("weaver",))
+    viewer = make_person("viewer@example.net", roles=("weaver", "steering"))
+    client.force_login(viewer)
+
+    # session, user, coalition, the viewer's roles
+    with django_assert_num_queries(4):
+        assert client.get("/").status_code == 200
+
+
+def test_anonymous_home_needs_one_query(client, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        client.get("/")
+
+
+class TestNavigation:
+    @pytest.fixture(autouse=True)
+    def _every_page_exists(self, settings):
+        settings.ROOT_URLCONF = "tests.coalition.nav_urls"
+
+    def test_the_public_sees_the_public_pages_only(self, client):
+        assert nav_labels(client.get("/")) == ["Statement", "Actions", "Days of action", "Impact"]
+
+    def test_a_group_member_also_sees_their_groups(self, client, outsider):
+        client.force_login(outsider)
+
+        assert "My groups" in nav_labels(client.get("/"))
+        assert "Weave" not in nav_labels(client.get("/"))
+
+    def test_a_weaver_sees_the_pipeline_and_the_dashboard(self, client, weaver):
+        client.force_login(weaver)
+
+        labels = nav_labels(client.get("/"))
+
+        assert "Weave" in labels and "Dashboard" in labels
+
+    def test_a_steering_member_sees_the_dashboard_not_the_pipeline(self, client, steering_member):
+        client.force_login(steering_member)
+
+        labels = nav_labels(client.get("/"))
+
+        assert "Dashboard" in labels and "Weave" not in labels
+
+    def test_the_current_section_is_marked(self, rf):
+        from django.contrib.auth.models import AnonymousUser
+
+        from coalition.context_processors import site
+
+        request = rf.get("/actions/")
+        request.user = AnonymousUser()
+
+        current = [item["label"] for item in site(request)["navigation"] if item["current"]]
+
+        assert current == ["Actions"]
+
+    def test_a_page_not_built_yet_is_not_linked(self, client, settings):
+        settings.ROOT_URLCONF = "coalition.urls"
+
+        assert nav_labels(client.get("/")) == []
+
+
+class TestPermissionRequired:
+    @pytest.fixture(autouse=True)
+    def _urls(self, settings):
+        settings.ROOT_URLCONF = "tests.coalition.nav_urls"
+
+    def test_anonymous_people_are_sent_to_log_in(self, client):
+        response = client.get("/weave/")
+
+        assert response.status_code == 302
+        assert response["Location"] == "/accounts/login/?next=/weave/"
+
+    def test_people_without_the_role_get_403_and_a_clear_page(self, client, outsider):
+        client.force_login(outsider)
+
+        response = client.get("/weave/")
+
+        assert response.status_code == 403
+        assert "does not have the role this page needs" in response.content.decode()
+
+    def test_people_with_the_role_get_the_page(self, client, weaver):
+        client.force_login(weaver)
+
+        assert client.get("/weave/").content == b"the weaver's pipeline"
+
+
+def test_templates_ask_the_same_permission(weaver, outsider):
+    template = Template('{% load coalition %}{% if user|can:"weave" %}yes{% else %}no{% endif %}')
+
+    assert template.render(Context({"user": weaver})) == "yes"
+    assert template.render(Context({"user": outsider})) == "no"
+
+
+def test_an_unknown_permission_name_is_a_programming_error(weaver):
+    from coalition.permissions import check
+
+    with pytest.raises(LookupError):
+        check(weaver, "rule_the_world")
+
+
+class TestAdmin:
+    def test_anonymous_people_are_sent_to_the_admin_login(self, client):
+        response = client.get("/admin/")
+
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]
+
+    def test_people_who_are_not_staff_do_not_get_in(self, client, weaver):
+        client.force_login(weaver)
+
+        response = client.get("/admin/members/user/")
+
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]
+
+    def test_staff_get_in(self, client, staff):
+        client.force_login(staff)
+
+        assert client.get("/admin/members/user/").status_code == 200
+
+
+def test_an_unknown_address_gets_a_helpful_404(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "We can't find that page" in response.content.decode()
