@@ -1,16 +1,5 @@
 # The production image: gunicorn serves Django, whitenoise serves the static
 # files collected below; the same image runs the Celery worker and beat.
-
-# Translations are compiled here so the final image needs no gettext and the
-# .mo files never have to be committed.
-FROM python:3.11-slim AS messages
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
-    && rm -rf /var/lib/apt/lists/*
-WORKDIR /src
-COPY . .
-RUN find . -name '*.po' -exec sh -c 'msgfmt --check-format -o "${1%.po}.mo" "$1"' _ {} \;
-
 FROM python:3.11-slim
 
 # No .pyc files in the code tree, and logs reach `docker logs` unbuffered.
@@ -33,7 +22,8 @@ WORKDIR /app
 COPY requirements.lock ./
 RUN pip install --require-hashes -r requirements.lock
 
-COPY --from=messages /src ./
+# The compiled translations (.mo) are committed, so they come with the code.
+COPY . .
 
 # The manifest storage needs the hashed files in the image. These values exist
 # only for this command: the settings refuse production without them, and

@@ -18,7 +18,11 @@ SAFE = {
 
 
 def run_django(env_changes: dict[str, str | None], *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in SAFE}
+    # Start from this process's environment minus anything a test run adds
+    # (the browser tests allow async-unsafe calls, which check --deploy flags).
+    env = {
+        k: v for k, v in os.environ.items() if k not in SAFE and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env["SQLITE_PATH"] = ":memory:"
     for key, value in {**SAFE, **env_changes}.items():
         if value is not None:
