@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv migrate lint format lock worker clean
+.PHONY: run test venv migrate lint format lock worker bench clean
 
 # The venv is rebuilt whenever the lock file changes.
 $(STAMP): requirements-dev.lock
@@ -29,6 +29,11 @@ test: $(STAMP)
 
 worker: $(STAMP)
 	$(BIN)/celery -A coalition worker --loglevel=info
+
+# Page speed under load, next to a trivial Django view (see bench/README.md).
+# Pass options through, e.g. make bench BENCH_ARGS="--duration 5".
+bench: $(STAMP)
+	$(BIN)/python -m bench.pages $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -25,12 +25,12 @@ class NavItem:
 # need. An entry whose page is not built yet is left out rather than linked
 # to a 404.
 NAVIGATION = [
-    NavItem(_("Statement"), "statement"),
+    NavItem(_("Statement"), "members:statement"),
     NavItem(_("Actions"), "actions:list"),
     NavItem(_("Days of action"), "convergence:days"),
     NavItem(_("Impact"), "impact"),
     NavItem(_("My groups"), "members:my_groups", members_only=True),
-    NavItem(_("Weave"), "weave", permission="weave"),
+    NavItem(_("Weave"), "members:weave", permission="weave"),
     NavItem(_("Dashboard"), "dashboard", permission="see_dashboard"),
 ]
 

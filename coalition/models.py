@@ -68,3 +68,159 @@ class NetworkRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} – {self.get_role_display()}"
+
+
+class PlaceKind(models.IntegerChoices):
+    """Scales of place, smallest first; a place sits inside a larger one."""
+
+    NEIGHBOURHOOD = 1, _("neighbourhood")
+    DISTRICT = 2, _("district")
+    CITY = 3, _("city")
+    REGION = 4, _("region")
+    NATION = 5, _("nation")
+    GLOBAL = 6, _("global")
+
+
+class Place(models.Model):
+    """A place in the tree; ``path`` makes "this place and everything under it" one query.
+
+    ``path`` is the chain of ids from the root, each as fixed-width hex followed
+    by a slash ("0000002a/0000002f/"), so a subtree is ``path LIKE 'prefix%'``,
+    served by the index below (``varchar_pattern_ops`` on PostgreSQL).
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.PositiveSmallIntegerField(_("kind"), choices=PlaceKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("inside"),
+    )
+    path = models.CharField(max_length=255, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        ordering = ["path"]
+        indexes = [
+            models.Index(fields=["path"], name="place_path", opclasses=["varchar_pattern_ops"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="place_name_unique_in_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def segment(pk: int) -> str:
+        return f"{pk:08x}/"
+
+
+class StatementVersion(models.Model):
+    """One version of the unity statement; its principles hang off it.
+
+    A version is a draft until published; the current statement is the
+    published version with the highest number.
+    """
+
+    number = models.PositiveIntegerField(_("version"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("statement"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+
+    class Meta:
+        verbose_name = _("statement version")
+        verbose_name_plural = _("statement versions")
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.number})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class Principle(models.Model):
+    version = models.ForeignKey(
+        StatementVersion, on_delete=models.CASCADE, related_name="principles"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        verbose_name = _("principle")
+        verbose_name_plural = _("principles")
+        ordering = ["version", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PrivacyPolicy(models.Model):
+    """A version of the privacy policy; consent is recorded against one of these."""
+
+    number = models.PositiveIntegerField(_("version"), unique=True)
+    text = models.TextField(_("policy"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("privacy policy version")
+        verbose_name_plural = _("privacy policy versions")
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"v{self.number}"
+
+
+class WorkingGroup(models.Model):
+    """A working group of the network, one per lever of change."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    lever = models.CharField(_("lever of change"), max_length=240, blank=True)
+
+    class Meta:
+        verbose_name = _("working group")
+        verbose_name_plural = _("working groups")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Caucus(models.Model):
+    """A caucus (youth, faith, rural…) that groups and people may belong to."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    description = models.CharField(_("description"), max_length=240, blank=True)
+
+    class Meta:
+        verbose_name = _("caucus")
+        verbose_name_plural = _("caucuses")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

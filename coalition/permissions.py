@@ -61,12 +61,77 @@ def can_steward(user) -> bool:
     return has_role(user, Role.STEWARD, Role.STEERING)
 
 
+def can_publish_statement(user) -> bool:
+    """Draft and publish unity statement versions: the steering committee and stewards."""
+    return has_role(user, Role.STEERING, Role.STEWARD)
+
+
+def can_send_outreach(user) -> bool:
+    """Compose and send outreach email to groups: weavers and stewards."""
+    return has_role(user, Role.WEAVER, Role.STEWARD)
+
+
 PERMISSIONS: dict[str, Callable[[object], bool]] = {
     "weave": can_weave,
     "see_dashboard": can_see_dashboard,
     "coordinate": can_coordinate,
     "steward": can_steward,
+    "publish_statement": can_publish_statement,
+    "send_outreach": can_send_outreach,
 }
+
+
+# --- Groups -----------------------------------------------------------------
+# Built on the person's memberships, read once per request. The frame does not
+# import the members app: it only follows the ``memberships`` relation.
+
+_MEMBERSHIPS_CACHE = "_coalition_memberships"
+
+
+def memberships_of(user) -> dict[int, str]:
+    """{group id: role} for every group the person belongs to."""
+    if user is None or not user.is_authenticated:
+        return {}
+    cached = getattr(user, _MEMBERSHIPS_CACHE, None)
+    if cached is None:
+        cached = dict(user.memberships.values_list("group_id", "role"))
+        setattr(user, _MEMBERSHIPS_CACHE, cached)
+    return cached
+
+
+def forget_memberships(user) -> None:
+    if hasattr(user, _MEMBERSHIPS_CACHE):
+        delattr(user, _MEMBERSHIPS_CACHE)
+
+
+def is_group_member(user, group) -> bool:
+    return group.pk in memberships_of(user)
+
+
+def is_group_admin(user, group) -> bool:
+    return memberships_of(user).get(group.pk) == "admin"
+
+
+def can_act_for_group(user, group) -> bool:
+    """Sign, post and amplify in the group's name: its admins and contacts."""
+    return memberships_of(user).get(group.pk) in {"admin", "contact"}
+
+
+def can_manage_group(user, group) -> bool:
+    """Edit the group, manage its members, invite people: its admins."""
+    return is_group_admin(user, group)
+
+
+def can_see_group_members(user, group) -> bool:
+    """Who belongs to a group: its own members, and weavers and stewards."""
+    return is_group_member(user, group) or can_weave(user)
+
+
+def can_see_meeting_notes(user, meeting) -> bool:
+    """A relational meeting's notes: the two people who met, and weavers."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.pk in {meeting.person_a_id, meeting.person_b_id} or can_weave(user)
 
 
 def check(user, permission: str) -> bool:

@@ -159,6 +159,8 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 
 # Email
+# The site's public address, for links in email (invitations, unsubscribe).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 globals().update(email_settings(env_str("EMAIL_URL"), BASE_DIR))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Coalition <coalition@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

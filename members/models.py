@@ -45,6 +45,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     language = models.CharField(_("language"), max_length=10, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    ladder_level = models.ForeignKey(
+        "members.LadderLevel",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name=_("leadership level"),
+    )
+    skills = models.ManyToManyField("members.Skill", blank=True, related_name="people")
+    working_groups = models.ManyToManyField(
+        "coalition.WorkingGroup", blank=True, related_name="people"
+    )
+    caucuses = models.ManyToManyField("coalition.Caucus", blank=True, related_name="people")
 
     objects = UserManager()
 
@@ -71,3 +85,411 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name.split(" ")[0] if self.name else self.email
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split(" ")[0] if self.name else ""
+
+
+class GroupKind(models.TextChoices):
+    NGO = "ngo", _("NGO")
+    UNION = "union", _("union")
+    FAITH = "faith", _("faith group")
+    COMMUNITY = "community", _("community group")
+    INFORMAL = "informal", _("informal local group")
+    FUNDER = "funder", _("funder")
+    BUSINESS = "business", _("business")
+    OTHER = "other", _("other")
+
+
+class Stage(models.TextChoices):
+    """Connect → Align → Produce, plus the groups that drifted away."""
+
+    PROSPECT = "prospect", _("prospect")
+    CONTACTED = "contacted", _("contacted")
+    ALIGNED = "aligned", _("aligned")
+    PRODUCING = "producing", _("producing")
+    LAPSED = "lapsed", _("lapsed")
+
+
+class Group(models.Model):
+    """A member group (or a prospect): it signs, acts and amplifies as itself."""
+
+    name = models.CharField(_("name"), max_length=160)
+    slug = models.SlugField(_("address"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=GroupKind.choices)
+    place = models.ForeignKey(
+        "coalition.Place", on_delete=models.PROTECT, related_name="groups", verbose_name=_("place")
+    )
+    description = models.TextField(_("description"), blank=True, max_length=4000)
+    website = models.URLField(_("website"), blank=True)
+    listing_consent = models.BooleanField(
+        _("list publicly"),
+        default=False,
+        help_text=_("Show this group's name on the public list of signatories."),
+    )
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.PROSPECT
+    )
+    stage_changed_at = models.DateTimeField(_("stage changed"), default=timezone.now)
+    # The latest statement version the group signed (confirmed), kept here so
+    # "needs to re-sign" and the public list are simple indexed reads.
+    signed_version = models.ForeignKey(
+        "coalition.StatementVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed version"),
+    )
+    # A prospect's contact before anyone has an account (weavers, imports).
+    contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    # Set when a new statement version is published and the group's latest
+    # signature is for an older one; cleared when it signs the new version.
+    needs_resign = models.BooleanField(_("to re-sign"), default=False)
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    working_groups = models.ManyToManyField(
+        "coalition.WorkingGroup",
+        blank=True,
+        related_name="groups",
+        verbose_name=_("working groups"),
+    )
+    caucuses = models.ManyToManyField(
+        "coalition.Caucus", blank=True, related_name="groups", verbose_name=_("caucuses")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["stage", "name"], name="group_stage_name"),
+            models.Index(fields=["place", "stage"], name="group_place_stage"),
+            models.Index(Lower("name"), "place", name="group_lower_name_place"),
+            models.Index(Lower("contact_email"), name="group_lower_contact_email"),
+            models.Index(fields=["last_contact_at"], name="group_last_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipRole(models.TextChoices):
+    ADMIN = "admin", _("admin")
+    CONTACT = "contact", _("contact")
+    MEMBER = "member", _("member")
+
+
+class Membership(models.Model):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(
+        _("role"), max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "person"], name="membership_once_per_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.group} ({self.role})"
+
+
+class StageChange(models.Model):
+    """Every move of a group between stages: who, when and why."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    changed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(_("why"), max_length=300)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.from_stage or '–'} → {self.to_stage}"
+
+
+class Signature(models.Model):
+    """A group's signature of one statement version, made by one person for it.
+
+    It counts once ``confirmed_at`` is set: when the person who signed has a
+    verified email address.
+    """
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="signatures")
+    version = models.ForeignKey(
+        "coalition.StatementVersion", on_delete=models.PROTECT, related_name="signatures"
+    )
+    signed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="signatures"
+    )
+    signed_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    listing_consent = models.BooleanField(_("list publicly"), default=False)
+    privacy_policy = models.ForeignKey(
+        "coalition.PrivacyPolicy", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        ordering = ["-signed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "version"], name="signature_once_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} signed v{self.version_id}"
+
+
+class InvitationKind(models.TextChoices):
+    GROUP = "group", _("a prospect group to join the network")
+    MEMBER = "member", _("a person to join a group")
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link sent by email; only the token's hash is stored."""
+
+    kind = models.CharField(max_length=10, choices=InvitationKind.choices)
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    role = models.CharField(
+        max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.group}"
+
+
+class OutreachStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+
+
+class OutreachMessage(models.Model):
+    """An email to an audience of groups' contacts, with merge fields.
+
+    ``audience`` holds the filters it was composed with (stages, place,
+    working group, caucus); the recipients are fixed as delivery rows when it
+    is sent, so later changes to the network do not change who got it.
+    """
+
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"), max_length=20_000)
+    audience = models.JSONField(_("audience"), default=dict, blank=True)
+    purpose = models.CharField(max_length=20, default="outreach")
+    status = models.CharField(
+        max_length=10, choices=OutreachStatus.choices, default=OutreachStatus.DRAFT
+    )
+    sender_name = models.CharField(_("sender name"), max_length=120, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    statement_version = models.ForeignKey(
+        "coalition.StatementVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("outreach message")
+        verbose_name_plural = _("outreach messages")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+    SUPPRESSED = "suppressed", _("not sent: unsubscribed or bounced")
+
+
+class Delivery(models.Model):
+    """One recipient of one outreach message: the truth about whether they got it."""
+
+    message = models.ForeignKey(
+        OutreachMessage, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    email = models.EmailField()
+    group = models.ForeignKey(
+        Group, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    person = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    status = models.CharField(
+        max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "email"], name="delivery_once_per_address"),
+        ]
+        indexes = [models.Index(fields=["message", "status"], name="delivery_message_status")]
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.status}"
+
+
+class SuppressionReason(models.TextChoices):
+    UNSUBSCRIBED = "unsubscribed", _("unsubscribed")
+    BOUNCED = "bounced", _("bounced")
+    COMPLAINED = "complained", _("marked as spam")
+
+
+class Suppression(models.Model):
+    """An address outreach must never write to again (transactional mail still goes)."""
+
+    email = models.EmailField(unique=True)
+    reason = models.CharField(max_length=20, choices=SuppressionReason.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppressed addresses")
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.reason})"
+
+
+class RelationalMeeting(models.Model):
+    """A one-to-one meeting between two people; notes are for them and weavers only."""
+
+    person_a = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    person_b = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # The groups each person spoke for, kept so the tie graph between groups
+    # survives people changing groups later.
+    group_a = models.ForeignKey(
+        Group, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    group_b = models.ForeignKey(
+        Group, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    met_on = models.DateField(_("date"))
+    notes = models.TextField(_("what you talked about"), blank=True, max_length=10_000)
+    follow_up = models.TextField(_("follow-up"), blank=True, max_length=2_000)
+    logged_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("relational meeting")
+        verbose_name_plural = _("relational meetings")
+        ordering = ["-met_on", "-id"]
+        indexes = [
+            models.Index(fields=["met_on"], name="meeting_met_on"),
+            models.Index(fields=["group_a", "group_b"], name="meeting_groups"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(person_a=models.F("person_b")), name="meeting_two_people"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_a} & {self.person_b}, {self.met_on}"
+
+
+class LadderLevel(models.Model):
+    """A rung of the leadership ladder (supporter, volunteer, leader, organiser…)."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    rank = models.PositiveSmallIntegerField(_("rank"), unique=True)
+    counts_as_leader = models.BooleanField(_("counts as a leader"), default=False)
+
+    class Meta:
+        verbose_name = _("ladder level")
+        verbose_name_plural = _("ladder levels")
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LadderStep(models.Model):
+    """A person reaching a level of the ladder, dated."""
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="ladder_steps")
+    level = models.ForeignKey(LadderLevel, on_delete=models.PROTECT, related_name="steps")
+    at = models.DateField(_("date"), default=timezone.localdate)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("ladder step")
+        verbose_name_plural = _("ladder steps")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.level} ({self.at})"
+
+
+class Skill(models.Model):
+    name = models.CharField(_("name"), max_length=80, unique=True)
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Training(models.Model):
+    name = models.CharField(_("name"), max_length=160)
+    held_on = models.DateField(_("date"))
+    skills = models.ManyToManyField(Skill, blank=True, related_name="trainings")
+    attendees = models.ManyToManyField(User, blank=True, related_name="trainings")
+
+    class Meta:
+        verbose_name = _("training")
+        verbose_name_plural = _("trainings")
+        ordering = ["-held_on"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.held_on})"

@@ -121,8 +121,49 @@ def make_person(db):
 
 
 @pytest.fixture
-def outsider(make_person):
-    return make_person("outsider@example.net", name="Otto Outsider")
+def place(db):
+    from tests.factories import make_place
+
+    return make_place("Riverside")
+
+
+@pytest.fixture
+def group(place):
+    """An aligned local group: the group the cast below is in (or not)."""
+    from members.models import Stage
+    from tests.factories import GroupFactory
+
+    return GroupFactory(name="Riverside Tenants", slug="riverside-tenants", place=place,
+                        stage=Stage.ALIGNED, listing_consent=True)  # fmt: skip
+
+
+@pytest.fixture
+def group_admin(make_person, group):
+    from tests.factories import add_member
+
+    person = make_person("admin@example.net", name="Ada Admin")
+    add_member(group, person, "admin")
+    return person
+
+
+@pytest.fixture
+def group_member(make_person, group):
+    from tests.factories import add_member
+
+    person = make_person("member@example.net", name="Mo Member")
+    add_member(group, person, "member")
+    return person
+
+
+@pytest.fixture
+def outsider(make_person, place):
+    """A person of another group: logged in, but nothing to do with ``group``."""
+    from tests.factories import GroupFactory, add_member
+
+    person = make_person("outsider@example.net", name="Otto Outsider")
+    add_member(GroupFactory(name="Hillside Parents", slug="hillside-parents", place=place),
+               person, "admin")  # fmt: skip
+    return person
 
 
 @pytest.fixture

@@ -17,12 +17,22 @@ def weave(request):
 
 
 urlpatterns = [
-    path("statement/", page, name="statement"),
     path("actions/", include(([path("", page, name="list")], "actions"))),
     path("days/", include(([path("", page, name="days")], "convergence"))),
     path("impact/", page, name="impact"),
-    path("me/groups/", include(([path("", page, name="my_groups")], "members"))),
-    path("weave/", weave, name="weave"),
+    path(
+        "",
+        include(
+            (
+                [
+                    path("statement/", page, name="statement"),
+                    path("me/groups/", page, name="my_groups"),
+                    path("weave/", weave, name="weave"),
+                ],
+                "members",
+            )
+        ),
+    ),
     path("dashboard/", page, name="dashboard"),
     *real_urlpatterns,
 ]

@@ -1,0 +1,3 @@
+"""join pages."""
+
+urlpatterns: list = []

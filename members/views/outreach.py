@@ -1,0 +1,3 @@
+"""outreach pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""relationships pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""statement pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""weave pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,70 @@
+"""factory_boy factories for the network's records; personal data here is invented."""
+
+from __future__ import annotations
+
+import factory
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+
+from coalition.models import Place, PlaceKind, PrivacyPolicy, StatementVersion
+from coalition.services import place_create, statement_draft_create, statement_publish
+from members.models import Group, GroupKind, Membership, MembershipRole, Stage, User
+
+PASSWORD = "correct horse battery staple"
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    """A person with a verified email address and the test password."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.net")
+    name = factory.Sequence(lambda n: f"Person {n} Testperson")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        if not create:
+            return
+        self.save()
+        EmailAddress.objects.create(
+            user=self, email=self.email, primary=True, verified=extracted is not False
+        )
+
+
+def make_place(name: str = "Riverside", kind: int = PlaceKind.CITY, parent: Place | None = None):
+    return place_create(name=name, kind=kind, parent=parent)
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Group
+
+    name = factory.Sequence(lambda n: f"Test Group {n}")
+    slug = factory.Sequence(lambda n: f"test-group-{n}")
+    kind = GroupKind.COMMUNITY
+    place = factory.LazyFunction(lambda: Place.objects.first() or make_place())
+    stage = Stage.PROSPECT
+
+
+def add_member(group: Group, person: User, role: str = MembershipRole.MEMBER) -> Membership:
+    return Membership.objects.create(group=group, person=person, role=role)
+
+
+def publish_statement(
+    title: str = "Clean air for all", principles: int = 2, by: User | None = None
+) -> StatementVersion:
+    version = statement_draft_create(
+        title=title,
+        text="We stand together for air that is safe to breathe.",
+        principles=[(f"Principle {n}", f"What principle {n} means.") for n in range(principles)],
+    )
+    return statement_publish(version=version, by=by)
+
+
+def publish_privacy_policy(number: int = 1) -> PrivacyPolicy:
+    return PrivacyPolicy.objects.create(
+        number=number, text="What we gather, why, and who sees it.", published_at=timezone.now()
+    )
