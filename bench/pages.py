@@ -107,7 +107,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     if args.workers < 1 or args.concurrency < 1 or args.duration <= 0 or args.warmup < 0:
-        parser.error("--workers and --concurrency must be at least 1, --duration above 0")
+        parser.error("need --workers, --concurrency >= 1, --duration > 0, --warmup >= 0")
     try:
         args.pages = choose_pages(args.paths)
     except ValueError as error:

@@ -9,7 +9,17 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from coalition.models import Coalition, NetworkRole, Role
+from coalition.models import (
+    Caucus,
+    Coalition,
+    NetworkRole,
+    Place,
+    PlaceKind,
+    PrivacyPolicy,
+    Role,
+    StatementVersion,
+    WorkingGroup,
+)
 
 DEMO_PASSWORD = "coalition-demo"  # noqa: S105 - public by design, demo only
 
@@ -50,4 +60,75 @@ def seed() -> list[str]:
         )
         for role in roles:
             NetworkRole.objects.get_or_create(person=user, role=role)
+    _seed_places()
+    _seed_statement()
+    _seed_networks()
     return [email for email, _, _ in DEMO_LOGINS]
+
+
+# (name, kind, parent name) — an invented country, smallest places last.
+DEMO_PLACES = [
+    ("Everywhere", PlaceKind.GLOBAL, None),
+    ("Northland", PlaceKind.NATION, "Everywhere"),
+    ("Lakeshore Region", PlaceKind.REGION, "Northland"),
+    ("Hill Country", PlaceKind.REGION, "Northland"),
+    ("Port Maren", PlaceKind.CITY, "Lakeshore Region"),
+    ("Alder Falls", PlaceKind.CITY, "Lakeshore Region"),
+    ("Corvin", PlaceKind.CITY, "Hill Country"),
+    ("Harbourside", PlaceKind.DISTRICT, "Port Maren"),
+    ("Old Town", PlaceKind.DISTRICT, "Port Maren"),
+    ("Mill Quarter", PlaceKind.NEIGHBOURHOOD, "Harbourside"),
+    ("Dockyards", PlaceKind.NEIGHBOURHOOD, "Harbourside"),
+]
+
+
+def _seed_places() -> None:
+    from coalition.services import place_create
+
+    made: dict[str, Place] = {}
+    for name, kind, parent_name in DEMO_PLACES:
+        parent = made.get(parent_name) if parent_name else None
+        existing = Place.objects.filter(name=name, parent=parent).first()
+        made[name] = existing or place_create(name=name, kind=kind, parent=parent)
+
+
+def _seed_statement() -> None:
+    from django.utils import timezone
+
+    from coalition.services import statement_draft_create, statement_publish
+
+    if not StatementVersion.objects.exists():
+        version = statement_draft_create(
+            title="Clean air is a common good",
+            text=(
+                "We are tenants, parents, workers, believers and neighbours. We unite so "
+                "that every neighbourhood breathes air that is safe, whoever lives there."
+            ),
+            principles=[
+                ("Act where we live", "Each group acts in its own place, in its own way."),
+                ("Support each other", "We amplify and support each other's actions."),
+                ("Nonviolence", "Our actions are peaceful and open."),
+            ],
+        )
+        statement_publish(version=version)
+    PrivacyPolicy.objects.get_or_create(
+        number=1,
+        defaults={
+            "text": (
+                "We keep the names and contact details of groups and their contact people "
+                "to run the network. Public pages show only groups that agreed to be listed."
+            ),
+            "published_at": timezone.now(),
+        },
+    )
+
+
+def _seed_networks() -> None:
+    for name, slug, lever in [
+        ("Policy and law", "policy", "Change the rules on air quality"),
+        ("Public health", "health", "Make pollution a health issue"),
+        ("Neighbourhood action", "neighbourhoods", "Organise street by street"),
+    ]:
+        WorkingGroup.objects.get_or_create(slug=slug, defaults={"name": name, "lever": lever})
+    for name, slug in [("Youth", "youth"), ("Faith", "faith"), ("Rural", "rural")]:
+        Caucus.objects.get_or_create(slug=slug, defaults={"name": name})

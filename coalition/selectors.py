@@ -28,6 +28,11 @@ def in_place(place: Place | None, field: str = "place") -> Q:
     return Q(**{f"{field}__path__startswith": place.path})
 
 
+def place_subtree(place: Place):
+    """The place and every place under it."""
+    return Place.objects.filter(path__startswith=place.path)
+
+
 def places_for_choice() -> list[Place]:
     """Every place, in tree order, for select boxes (names indented by depth)."""
     return list(Place.objects.only("id", "name", "kind", "depth", "path").order_by("path"))

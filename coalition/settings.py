@@ -156,7 +156,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Heals outreach a crash or a lost enqueue left behind (see members/tasks.py).
+    "outreach-sweep": {"task": "members.tasks.outreach_sweep", "schedule": 60.0},
+}
+# A delivery claimed longer ago than this is taken back and sent again; it must
+# outlast the longest batch (CELERY_TASK_TIME_LIMIT).
+OUTREACH_STALE_SECONDS = env_int("OUTREACH_STALE_SECONDS", 600)
 
 # Email
 # The site's public address, for links in email (invitations, unsubscribe).

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class MembersConfig(AppConfig):
     name = "members"
     verbose_name = _("Groups and people")
+
+    def ready(self) -> None:
+        from members import handlers  # noqa: F401 - connects the receivers

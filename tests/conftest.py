@@ -133,8 +133,13 @@ def group(place):
     from members.models import Stage
     from tests.factories import GroupFactory
 
-    return GroupFactory(name="Riverside Tenants", slug="riverside-tenants", place=place,
-                        stage=Stage.ALIGNED, listing_consent=True)  # fmt: skip
+    return GroupFactory(
+        name="Riverside Tenants",
+        slug="riverside-tenants",
+        place=place,
+        stage=Stage.ALIGNED,
+        listing_consent=True,
+    )
 
 
 @pytest.fixture
@@ -161,8 +166,9 @@ def outsider(make_person, place):
     from tests.factories import GroupFactory, add_member
 
     person = make_person("outsider@example.net", name="Otto Outsider")
-    add_member(GroupFactory(name="Hillside Parents", slug="hillside-parents", place=place),
-               person, "admin")  # fmt: skip
+    add_member(
+        GroupFactory(name="Hillside Parents", slug="hillside-parents", place=place), person, "admin"
+    )
     return person
 
 
@@ -220,16 +226,28 @@ def celery_worker_process(django_db_setup, django_db_blocker, mail_dir):
     hostname = f"{queue}@localhost"
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "coalition", "worker",
-            "--pool=solo", "--loglevel=info", "--without-heartbeat",
-            "--without-gossip", "--without-mingle", "-n", hostname, "-Q", queue,
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "coalition",
+            "worker",
+            "--pool=solo",
+            "--loglevel=info",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            hostname,
+            "-Q",
+            queue,
         ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-    )  # fmt: skip
+    )
     celery_app.conf.task_default_queue = queue
     try:
         deadline = time.monotonic() + 60

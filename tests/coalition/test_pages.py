@@ -110,7 +110,7 @@ class TestNavigation:
         assert current == ["Actions"]
 
     def test_a_page_not_built_yet_is_not_linked(self, client, settings):
-        settings.ROOT_URLCONF = "coalition.urls"
+        settings.ROOT_URLCONF = "tests.coalition.bare_urls"
 
         assert nav_labels(client.get("/")) == []
 

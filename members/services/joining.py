@@ -1,0 +1,160 @@
+"""A group joins the network from /join/: the group, its contact person, its signature."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from coalition.errors import RuleBroken
+from coalition.models import Place
+from coalition.selectors import privacy_policy_current, statement_current
+from members.models import Group, Invitation, MembershipRole, Signature, User
+from members.services.groups import group_create, membership_add
+from members.services.invitations import invitation_redeem
+from members.services.signatures import signature_create
+
+
+class DuplicateSuspected(RuleBroken):
+    """The group looks like one the network already knows; the page shows them."""
+
+    def __init__(self, groups: list[Group]) -> None:
+        super().__init__(_("This group may already be in the network. Check the groups below."))
+        self.groups = groups
+
+
+@dataclass
+class GroupDetails:
+    name: str
+    kind: str
+    place: Place
+    description: str = ""
+    website: str = ""
+    listing_consent: bool = False
+
+
+@dataclass
+class JoinResult:
+    group: Group
+    person: User
+    signature: Signature
+    needs_verification: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def group_duplicates(
+    *, name: str, place: Place, email: str, exclude: Group | None = None
+) -> list[Group]:
+    """Groups with the same name in the same place, or the same contact email."""
+    email = email.strip().lower()
+    match = Q(place=place) & Q(name__iexact=name.strip())
+    if email:
+        match |= Q(contact_email__iexact=email) | Q(
+            memberships__person__email__iexact=email,
+            memberships__role__in=[MembershipRole.ADMIN, MembershipRole.CONTACT],
+        )
+    found = Group.objects.filter(match).select_related("place").annotate(lname=Lower("name"))
+    if exclude is not None:
+        found = found.exclude(pk=exclude.pk)
+    return list(found.distinct().order_by("name")[:10])
+
+
+@transaction.atomic
+def group_join(
+    *,
+    details: GroupDetails,
+    person: User | None,
+    contact_name: str = "",
+    contact_email: str = "",
+    password: str = "",
+    agreed: bool,
+    not_duplicate: bool = False,
+    invitation: Invitation | None = None,
+    request=None,
+) -> JoinResult:
+    """Create (or, with an invitation, complete) a group, its admin and its signature.
+
+    ``person`` is the logged-in person, or None: then an account is made from
+    ``contact_name``/``contact_email``/``password`` and the signature counts
+    once that address is verified.
+    """
+    version = statement_current()
+    if version is None:
+        raise RuleBroken(_("The network has not published its unity statement yet."))
+    if not agreed:
+        raise RuleBroken(
+            _("To join, agree to the statement, its principles and the privacy policy."),
+            field="agree_statement",
+        )
+    email = (person.email if person else contact_email).strip().lower()
+    invited_group = invitation.group if invitation else None
+    if not not_duplicate:
+        duplicates = group_duplicates(
+            name=details.name, place=details.place, email=email, exclude=invited_group
+        )
+        if duplicates:
+            raise DuplicateSuspected(duplicates)
+
+    needs_verification = False
+    if person is None:
+        if User.objects.filter(email__iexact=email).exists():
+            raise RuleBroken(
+                _("There is already an account for %(email)s. Log in first, then join.")
+                % {"email": email},
+                field="contact_email",
+            )
+        try:
+            validate_password(password, User(email=email, name=contact_name))
+        except ValidationError as error:
+            raise RuleBroken(" ".join(error.messages), field="password") from None
+        person = User.objects.create_user(email=email, password=password, name=contact_name.strip())
+        address = EmailAddress.objects.create(
+            user=person, email=email, primary=True, verified=False
+        )
+        needs_verification = True
+    else:
+        needs_verification = not EmailAddress.objects.filter(
+            user=person, email__iexact=person.email, verified=True
+        ).exists()
+
+    if invited_group is not None:
+        invitation_redeem(invitation=invitation, person=person)
+        group = invited_group
+        for attribute in ("name", "kind", "place", "description", "website", "listing_consent"):
+            setattr(group, attribute, getattr(details, attribute))
+        group.contact_name = group.contact_name or person.name
+        group.contact_email = group.contact_email or email
+        group.save()
+    else:
+        group = group_create(
+            name=details.name,
+            kind=details.kind,
+            place=details.place,
+            description=details.description,
+            website=details.website,
+            listing_consent=details.listing_consent,
+            contact_name=person.name,
+            contact_email=email,
+            created_by=person,
+            reason=_("Joined through the join page"),
+        )
+    membership_add(group=group, person=person, role=MembershipRole.ADMIN)
+    signature = signature_create(
+        group=group,
+        person=person,
+        version=version,
+        listing_consent=details.listing_consent,
+        privacy_policy=privacy_policy_current(),
+    )
+    if needs_verification and request is not None:
+        address = EmailAddress.objects.get(user=person, email__iexact=email)
+        transaction.on_commit(lambda: address.send_confirmation(request, signup=True))
+    return JoinResult(
+        group=group, person=person, signature=signature, needs_verification=needs_verification
+    )

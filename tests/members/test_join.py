@@ -1,0 +1,256 @@
+"""/join/: a group joins, its contact verifies, duplicates are caught, invitations prefill."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.utils import timezone
+
+from members.models import Group, Invitation, InvitationKind, Membership, Signature, Stage, User
+from members.services.invitations import invitation_create
+from tests.factories import GroupFactory, publish_privacy_policy, publish_statement
+
+pytestmark = pytest.mark.django_db
+
+CONFIRM = re.compile(r"https?://\S+/accounts/confirm-email/\S+/")
+INVITE = re.compile(r"https?://\S+/invitations/\S+/")
+
+
+@pytest.fixture(autouse=True)
+def statement():
+    publish_privacy_policy()
+    return publish_statement()
+
+
+def join_data(where, **changes):
+    data = {
+        "name": "Dockyard Parents",
+        "kind": "community",
+        "place": where.pk,
+        "description": "Parents who walk their children to school.",
+        "website": "https://dockyard-parents.example.org",
+        "listing_consent": "on",
+        "contact_name": "Priya Parent",
+        "contact_email": "priya@example.net",
+        "password": "a long walk to school",
+        "agree_statement": "on",
+        "agree_principles": "on",
+        "agree_privacy": "on",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_a_group_joins_and_its_signature_counts_once_the_contact_verifies(client, place):
+    response = client.post("/join/", join_data(place))
+
+    assert response.status_code == 302
+    assert response["Location"] == "/join/done/?verify=1"
+    group = Group.objects.get(name="Dockyard Parents")
+    person = User.objects.get(email="priya@example.net")
+    assert Membership.objects.get(group=group).person == person
+    assert Membership.objects.get(group=group).role == "admin"
+    signature = Signature.objects.get(group=group)
+    assert signature.confirmed_at is None
+    assert signature.privacy_policy is not None
+    assert group.stage == Stage.PROSPECT
+
+    link = CONFIRM.search(mail.outbox[-1].body).group(0)
+    client.post("/" + link.split("/", 3)[3])
+
+    group.refresh_from_db()
+    assert EmailAddress.objects.get(user=person).verified
+    assert group.stage == Stage.ALIGNED
+    assert Signature.objects.get(group=group).confirmed_at is not None
+
+
+def test_a_logged_in_verified_person_joins_in_one_step(client, make_person, place):
+    person = make_person("sam@example.net", name="Sam Signer")
+    client.force_login(person)
+
+    response = client.post(
+        "/join/", join_data(place, contact_name=None, contact_email=None, password=None)
+    )
+
+    group = Group.objects.get(name="Dockyard Parents")
+    assert response["Location"] == f"/groups/{group.slug}/"
+    assert group.stage == Stage.ALIGNED
+
+
+@pytest.mark.parametrize("missing", ["agree_statement", "agree_principles", "agree_privacy"])
+def test_every_agreement_is_required(client, place, missing):
+    response = client.post("/join/", join_data(place, **{missing: None}))
+
+    assert response.status_code == 400
+    assert "This field is required" in response.content.decode()
+    assert not Group.objects.exists()
+
+
+def test_a_weak_password_is_refused_and_nothing_is_created(client, place):
+    response = client.post("/join/", join_data(place, password="short"))
+
+    assert response.status_code == 400
+    assert "too short" in response.content.decode()
+    assert not Group.objects.exists() and not User.objects.exists()
+
+
+def test_an_address_with_an_account_must_log_in_first(client, make_person, place):
+    make_person("priya@example.net")
+
+    response = client.post("/join/", join_data(place))
+
+    assert response.status_code == 400
+    assert "Log in first, then join" in response.content.decode()
+    assert not Group.objects.exists()
+
+
+def test_a_likely_duplicate_is_shown_not_created_twice(client, place):
+    GroupFactory(name="DOCKYARD parents", place=place)
+
+    response = client.post("/join/", join_data(place))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Is your group already here?" in page
+    assert "DOCKYARD parents" in page
+    assert Group.objects.count() == 1
+
+
+def test_the_same_contact_email_is_a_likely_duplicate(client, place):
+    GroupFactory(name="Another Name", place=place, contact_email="priya@example.net")
+
+    response = client.post("/join/", join_data(place))
+
+    assert "Another Name" in response.content.decode()
+    assert Group.objects.count() == 1
+
+
+def test_a_different_group_with_a_similar_name_can_go_ahead(client, place):
+    GroupFactory(name="Dockyard Parents", place=place)
+
+    response = client.post("/join/", join_data(place, not_duplicate="on"))
+
+    assert response.status_code == 302
+    assert Group.objects.filter(name="Dockyard Parents").count() == 2
+
+
+def test_oversized_text_is_refused_with_a_message(client, place):
+    response = client.post("/join/", join_data(place, name="x" * 500, description="y" * 5000))
+
+    assert response.status_code == 400
+    assert "Ensure this value has at most 160 characters" in response.content.decode()
+
+
+def test_an_unknown_place_is_refused(client, place):
+    response = client.post("/join/", join_data(place, place=999999))
+
+    assert response.status_code == 400
+    assert not Group.objects.exists()
+
+
+def test_nobody_can_join_before_a_statement_is_published(client, place):
+    from coalition.models import StatementVersion
+
+    StatementVersion.objects.all().update(published_at=None)
+
+    response = client.post("/join/", join_data(place))
+
+    assert "has not published its unity statement yet" in response.content.decode()
+    assert not Group.objects.exists()
+
+
+class TestInvitations:
+    @pytest.fixture
+    def prospect(self, place):
+        return GroupFactory(name="Harbour Clinic", place=place, stage=Stage.CONTACTED)
+
+    @pytest.fixture
+    def invitation_link(self, prospect, weaver, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            invitation_create(
+                kind=InvitationKind.GROUP,
+                group=prospect,
+                email="clinic@example.net",
+                name="Cleo Clinic",
+                by=weaver,
+                base_url="http://testserver",
+            )
+        return INVITE.search(mail.outbox[-1].body).group(0).replace("http://testserver", "")
+
+    def test_the_invitation_email_names_the_group_and_the_link_expiry(self, invitation_link):
+        message = mail.outbox[-1]
+
+        assert message.to == ["clinic@example.net"]
+        assert "Harbour Clinic" in message.subject
+        assert "The link works once and for 14 days." in message.body
+        assert not Invitation.objects.filter(token_hash__in=[invitation_link]).exists()
+
+    def test_the_link_opens_join_prefilled_for_that_group(self, client, invitation_link):
+        response = client.get(invitation_link, follow=True)
+
+        form = response.context["form"]
+        assert form.initial["name"] == "Harbour Clinic"
+        assert form.initial["contact_email"] == "clinic@example.net"
+        assert form.initial["contact_name"] == "Cleo Clinic"
+
+    def test_joining_through_it_completes_the_invited_group(
+        self, client, invitation_link, place, prospect
+    ):
+        token = invitation_link.rstrip("/").rsplit("/", 1)[1]
+
+        response = client.post(
+            "/join/",
+            join_data(
+                place, name="Harbour Clinic", invitation=token, contact_email="clinic@example.net"
+            ),
+        )
+
+        assert response.status_code == 302
+        assert Group.objects.count() == 1
+        assert Signature.objects.get().group == prospect
+        assert Invitation.objects.get().used_at is not None
+
+    def test_a_used_invitation_is_refused_clearly(self, client, invitation_link, place):
+        token = invitation_link.rstrip("/").rsplit("/", 1)[1]
+        client.post(
+            "/join/",
+            join_data(
+                place, name="Harbour Clinic", invitation=token, contact_email="clinic@example.net"
+            ),
+        )
+
+        response = client.get(invitation_link)
+
+        assert response.status_code == 410
+        assert "already been used" in response.content.decode()
+
+    def test_an_expired_invitation_is_refused_clearly(self, client, invitation_link):
+        Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+
+        response = client.get(invitation_link)
+
+        assert response.status_code == 410
+        assert "has expired" in response.content.decode()
+
+    def test_a_made_up_token_is_refused(self, client):
+        response = client.get("/invitations/not-a-real-token/")
+
+        assert response.status_code == 410
+        assert "not valid" in response.content.decode()
+
+    def test_a_suppressed_address_is_not_invited(self, prospect, weaver):
+        from coalition.errors import RuleBroken
+        from members.models import Suppression
+
+        Suppression.objects.create(email="clinic@example.net", reason="unsubscribed")
+
+        with pytest.raises(RuleBroken, match="asked not to receive email"):
+            invitation_create(
+                kind=InvitationKind.GROUP,
+                group=prospect,
+                email="Clinic@example.net",
+                by=weaver,
+                base_url="http://testserver",
+            )
