@@ -9,6 +9,12 @@ from coalition import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("statement/versions/", views.statement_versions, name="statement_versions"),
+    path(
+        "statement/versions/<int:number>/publish/",
+        views.statement_version_publish,
+        name="statement_version_publish",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

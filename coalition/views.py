@@ -1,11 +1,18 @@
-"""Pages of the frame: home and the health check."""
+"""Pages of the frame: home, the health check, statement versions."""
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from coalition import health
+from coalition.errors import RuleBroken
+from coalition.forms import StatementDraftForm
+from coalition.models import StatementVersion
+from coalition.permissions import permission_required
+from coalition.services import statement_draft_create, statement_publish
 
 
 @require_safe
@@ -28,3 +35,65 @@ def healthz(request: HttpRequest) -> JsonResponse:
         },
         status=200 if healthy else 503,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("publish_statement")
+def statement_versions(request: HttpRequest) -> HttpResponse:
+    """Every version of the statement; draft a new one (from the current text)."""
+    versions = StatementVersion.objects.prefetch_related("principles").order_by("-number")
+    current = next((v for v in versions if v.published_at), None)
+    status = 200
+    if request.method == "POST":
+        form = StatementDraftForm(request.POST)
+        if form.is_valid():
+            try:
+                statement_draft_create(
+                    title=form.cleaned_data["title"],
+                    text=form.cleaned_data["text"],
+                    principles=form.cleaned_data["principles"],
+                    by=request.user,
+                )
+            except RuleBroken as problem:
+                form.add_error(None, problem.message)
+            else:
+                messages.success(request, _("Draft saved. Publish it when the network agrees."))
+                return redirect("statement_versions")
+        status = 400
+    else:
+        initial = {}
+        if current is not None:
+            initial = {
+                "title": current.title,
+                "text": current.text,
+                "principles": "\n".join(
+                    f"{p.title}: {p.text}" if p.text else p.title for p in current.principles.all()
+                ),
+            }
+        form = StatementDraftForm(initial=initial)
+    return render(
+        request,
+        "coalition/statement_versions.html",
+        {"versions": versions, "current": current, "form": form},
+        status=status,
+    )
+
+
+@require_POST
+@permission_required("publish_statement")
+def statement_version_publish(request: HttpRequest, number: int) -> HttpResponse:
+    version = get_object_or_404(StatementVersion, number=number)
+    try:
+        statement_publish(version=version, by=request.user)
+    except RuleBroken as problem:
+        messages.error(request, problem.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "Version %(number)s is now the statement. Groups that signed an earlier "
+                "version are asked to sign again."
+            )
+            % {"number": version.number},
+        )
+    return redirect("statement_versions")

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coalition.models import Place
-from members.models import GroupKind, MembershipRole
+from members.models import Group, GroupKind, MembershipRole
 
 
 class PlaceChoiceField(forms.ModelChoiceField):
@@ -63,6 +63,23 @@ class JoinForm(GroupDetailsForm):
             # A logged-in person joins as themselves.
             for name in ("contact_name", "contact_email", "password"):
                 del self.fields[name]
+
+
+class GroupEditForm(forms.ModelForm):
+    place = place_field(label=_("Where the group is based"))
+    website = forms.URLField(label=_("Website"), required=False, max_length=200, assume_scheme="https")
+
+    class Meta:
+        model = Group
+        fields = [
+            "name", "kind", "place", "description", "website", "listing_consent",
+            "working_groups", "caucuses",
+        ]  # fmt: skip
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "working_groups": forms.CheckboxSelectMultiple,
+            "caucuses": forms.CheckboxSelectMultiple,
+        }
 
 
 class SignForm(forms.Form):

@@ -23,6 +23,7 @@ from coalition.permissions import (
 from coalition.selectors import privacy_policy_current, statement_current
 from members.forms import (
     GroupDetailsForm,
+    GroupEditForm,
     GroupInviteForm,
     MemberInviteForm,
     MemberRoleForm,
@@ -131,6 +132,22 @@ def group_member_update(request: HttpRequest, slug: str, membership_id: int) -> 
     except RuleBroken as problem:
         messages.error(request, problem.message)
     return redirect("members:group_members", slug=group.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def group_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    group = _group_for(request, slug, can_manage_group)
+    form = GroupEditForm(request.POST or None, instance=group)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Saved."))
+            return redirect("members:group", slug=group.slug)
+        return render(
+            request, "members/group_edit.html", {"group": group, "form": form}, status=400
+        )
+    return render(request, "members/group_edit.html", {"group": group, "form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -268,6 +285,7 @@ def _safe_next(request: HttpRequest) -> bool:
 urlpatterns = [
     path("me/groups/", my_groups_page, name="my_groups"),
     path("groups/<slug:slug>/", group_page, name="group"),
+    path("groups/<slug:slug>/edit/", group_edit, name="group_edit"),
     path("groups/<slug:slug>/members/", group_manage_members, name="group_members"),
     path(
         "groups/<slug:slug>/members/<int:membership_id>/",

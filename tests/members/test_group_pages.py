@@ -252,3 +252,51 @@ def test_a_weaver_adds_a_prospect_and_invites_it(client, weaver, place):
     assert group.last_contact_at is not None
     assert mail.outbox[-1].to == ["clinic@example.net"]
     assert "/invitations/" in mail.outbox[-1].body
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 302),
+        ("outsider", 403),
+        ("group_member", 403),
+        ("group_admin", 200),
+        ("weaver", 403),
+        ("steering_member", 403),
+    ],
+)
+def test_only_group_admins_edit_the_group(as_, group, group_admin, group_member, who, status):
+    group.signed_version = publish_statement()
+    group.save()
+
+    assert as_(who).get(f"/groups/{group.slug}/edit/").status_code == status
+
+
+def test_an_admin_edits_the_group_and_its_working_groups(client, group, group_admin, place):
+    from coalition.models import WorkingGroup
+
+    health = WorkingGroup.objects.create(name="Public health", slug="health")
+    client.force_login(group_admin)
+
+    response = client.post(f"/groups/{group.slug}/edit/", {
+        "name": "Riverside Tenants Union", "kind": "union", "place": place.pk,
+        "description": "", "website": "", "working_groups": [health.pk],
+    })  # fmt: skip
+
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert group.name == "Riverside Tenants Union"
+    assert list(group.working_groups.all()) == [health]
+    assert group.listing_consent is False
+
+
+def test_a_bad_edit_is_refused_and_changes_nothing(client, group, group_admin, place):
+    client.force_login(group_admin)
+
+    response = client.post(
+        f"/groups/{group.slug}/edit/", {"name": "", "kind": "pirates", "place": place.pk}
+    )
+
+    assert response.status_code == 400
+    group.refresh_from_db()
+    assert group.name == "Riverside Tenants"
