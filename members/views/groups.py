@@ -200,12 +200,13 @@ def my_groups_page(request: HttpRequest) -> HttpResponse:
 @permission_required("weave")
 def prospect_new(request: HttpRequest) -> HttpResponse:
     """A weaver adds a prospect group and, if they have an address, invites it."""
+    # The contact's fields get a prefix: both forms have a "name".
     form = GroupDetailsForm()
-    invite_form = GroupInviteForm()
+    invite_form = GroupInviteForm(prefix="contact")
     status = 200
     if request.method == "POST":
         form = GroupDetailsForm(request.POST)
-        invite_form = GroupInviteForm(request.POST)
+        invite_form = GroupInviteForm(request.POST, prefix="contact")
         if form.is_valid() and invite_form.is_valid():
             data = form.cleaned_data
             try:

@@ -240,14 +240,15 @@ def test_a_weaver_adds_a_prospect_and_invites_it(client, weaver, place):
             "name": "Harbour Clinic",
             "kind": "ngo",
             "place": place.pk,
-            "email": "clinic@example.net",
-            "name_contact": "",
+            "contact-email": "clinic@example.net",
+            "contact-name": "Cleo Clinic",
             "send_invitation": "1",
         },
     )
 
     assert response.status_code == 302
     group = Group.objects.get(name="Harbour Clinic")
+    assert group.contact_name == "Cleo Clinic"
     assert group.stage == Stage.PROSPECT
     assert group.last_contact_at is not None
     assert mail.outbox[-1].to == ["clinic@example.net"]
