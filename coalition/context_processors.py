@@ -30,6 +30,7 @@ NAVIGATION = [
     NavItem(_("Days of action"), "convergence:days"),
     NavItem(_("Impact"), "impact"),
     NavItem(_("My groups"), "members:my_groups", members_only=True),
+    NavItem(_("Meetings"), "members:meetings", members_only=True),
     NavItem(_("Weave"), "members:weave", permission="weave"),
     NavItem(_("Dashboard"), "dashboard", permission="see_dashboard"),
 ]

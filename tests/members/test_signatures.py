@@ -93,7 +93,7 @@ def test_a_new_version_marks_older_signatories_to_re_sign_and_keeps_old_signatur
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        statement_publish(version=draft)
+        draft = statement_publish(version=draft)
 
     prospect.refresh_from_db()
     assert prospect.needs_resign is True
