@@ -1,0 +1,211 @@
+"""Reads for the weaver's pipeline: the board, the group page and where the network is thin.
+
+Every function here uses a fixed number of queries whatever the number of
+groups; the pages that call them are for weavers only (permission "weave").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from coalition.models import Caucus, Place, WorkingGroup
+from coalition.selectors import in_place, places_for_choice
+from members.models import Group, Membership, Stage, StageChange
+from members.ties import tied_groups_q
+from members.timeline import TimelineEntry, timeline_for
+
+BOARD_CARDS_PER_STAGE = 50
+LAPSED_RECENTLY_DAYS = 90
+# Stages that count as "in the network" when asking where it is thin.
+STRONG_STAGES = (Stage.ALIGNED, Stage.PRODUCING)
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the board's filters offer, loaded once per page (one query each)."""
+
+    places: list[Place]
+    working_groups: list[WorkingGroup]
+    caucuses: list[Caucus]
+
+
+@dataclass(frozen=True)
+class PipelineFilters:
+    """The narrowing a weaver chose; ``None`` means "any"."""
+
+    place: Place | None = None
+    working_group: WorkingGroup | None = None
+    caucus: Caucus | None = None
+    kind: str | None = None
+    quiet_days: int | None = None  # no contact for at least this many days (or never)
+    stage: str | None = None
+
+
+@dataclass
+class BoardColumn:
+    stage: str
+    label: str
+    count: int
+    cards: list[Group] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return max(self.count - len(self.cards), 0)
+
+
+def weave_filter_choices() -> FilterChoices:
+    return FilterChoices(
+        places=places_for_choice(),
+        working_groups=list(WorkingGroup.objects.only("id", "name", "slug").order_by("name")),
+        caucuses=list(Caucus.objects.only("id", "name", "slug").order_by("name")),
+    )
+
+
+def _filtered(filters: PipelineFilters, *, now: datetime | None = None) -> QuerySet[Group]:
+    groups = Group.objects.all()
+    if filters.place is not None:
+        groups = groups.filter(in_place(filters.place))
+    if filters.working_group is not None:
+        groups = groups.filter(working_groups=filters.working_group)
+    if filters.caucus is not None:
+        groups = groups.filter(caucuses=filters.caucus)
+    if filters.kind:
+        groups = groups.filter(kind=filters.kind)
+    if filters.quiet_days is not None:
+        since = (now or timezone.now()) - timedelta(days=filters.quiet_days)
+        groups = groups.filter(Q(last_contact_at__lt=since) | Q(last_contact_at__isnull=True))
+    if filters.stage:
+        groups = groups.filter(stage=filters.stage)
+    return groups
+
+
+def _with_days_since_contact(groups: list[Group], now: datetime) -> list[Group]:
+    """Cards say how long the network has been silent with each group (None: never in touch)."""
+    for group in groups:
+        last = group.last_contact_at
+        group.days_since_contact = (now - last).days if last is not None else None
+    return groups
+
+
+def weave_board(
+    filters: PipelineFilters, *, per_stage: int = BOARD_CARDS_PER_STAGE
+) -> list[BoardColumn]:
+    """A column per stage: its count and its first ``per_stage`` groups by name.
+
+    Two queries whatever the number of groups: one aggregate for the counts,
+    one windowed query numbering the groups within each stage for the cards.
+    """
+    now = timezone.now()
+    groups = _filtered(filters, now=now)
+    counts = dict(groups.order_by().values_list("stage").annotate(n=Count("id", distinct=True)))
+    cards = list(
+        groups.select_related("place")
+        .annotate(
+            position=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("name"), F("id")])
+        )
+        .filter(position__lte=per_stage)
+        .order_by("stage", "position")
+    )
+    _with_days_since_contact(cards, now)
+    columns = {
+        stage: BoardColumn(stage=stage, label=label, count=counts.get(stage, 0))
+        for stage, label in Stage.choices
+    }
+    for card in cards:
+        columns[card.stage].cards.append(card)
+    return list(columns.values())
+
+
+def weave_group_list(filters: PipelineFilters) -> QuerySet[Group]:
+    """The filtered groups by name, for a paginated list (cards' data included)."""
+    return _filtered(filters).select_related("place").order_by("name", "id")
+
+
+def with_days_since_contact(groups) -> list[Group]:
+    return _with_days_since_contact(list(groups), timezone.now())
+
+
+@dataclass(frozen=True)
+class GroupFile:
+    """All a weaver sees about one group: details, people and timeline."""
+
+    group: Group
+    memberships: list[Membership]
+    timeline: list[TimelineEntry]
+    timeline_cut: bool
+
+
+def weave_group_file(slug: str) -> GroupFile | None:
+    """The group behind ``slug`` with its people and whole timeline (None if there is none)."""
+    group = (
+        Group.objects.select_related("place", "place__parent", "signed_version", "created_by")
+        .prefetch_related(
+            Prefetch("working_groups", queryset=WorkingGroup.objects.order_by("name")),
+            Prefetch("caucuses", queryset=Caucus.objects.order_by("name")),
+        )
+        .filter(slug=slug)
+        .first()
+    )
+    if group is None:
+        return None
+    memberships = list(
+        Membership.objects.filter(group=group)
+        .select_related("person")
+        .order_by("role", "person__name", "person__email")
+    )
+    timeline, cut = timeline_for(group)
+    return GroupFile(group=group, memberships=memberships, timeline=timeline, timeline_cut=cut)
+
+
+# --- Where the network is thin ------------------------------------------------
+
+
+def thin_places(place: Place | None) -> QuerySet[Place]:
+    """Places (in ``place``'s subtree) with no aligned or producing group anywhere under them.
+
+    One query: each place is kept unless a strong group sits in a place whose
+    path starts with the place's own path.
+    """
+    strong_below = Group.objects.filter(
+        stage__in=STRONG_STAGES, place__path__startswith=OuterRef("path")
+    )
+    places = Place.objects.all()
+    if place is not None:
+        places = places.filter(path__startswith=place.path)
+    return (
+        places.select_related("parent")
+        .annotate(covered=Exists(strong_below))
+        .filter(covered=False)
+        .order_by("path")
+    )
+
+
+def untied_groups(place: Place | None) -> QuerySet[Group]:
+    """Aligned and producing groups (in ``place``'s subtree) with no tie to any other group."""
+    return (
+        Group.objects.filter(in_place(place), stage__in=STRONG_STAGES)
+        .exclude(tied_groups_q())
+        .select_related("place")
+        .order_by("name", "id")
+    )
+
+
+def recently_lapsed(place: Place | None, *, days: int = LAPSED_RECENTLY_DAYS) -> QuerySet[Group]:
+    """Groups that moved to "lapsed" in the last ``days`` days, newest first, with the reason."""
+    since = timezone.now() - timedelta(days=days)
+    last_reason = (
+        StageChange.objects.filter(group=OuterRef("pk"), to_stage=Stage.LAPSED)
+        .order_by("-at", "-id")
+        .values("reason")[:1]
+    )
+    return (
+        Group.objects.filter(in_place(place), stage=Stage.LAPSED, stage_changed_at__gte=since)
+        .select_related("place")
+        .annotate(lapse_reason=Subquery(last_reason))
+        .order_by("-stage_changed_at", "-id")
+    )
