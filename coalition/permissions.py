@@ -127,6 +127,43 @@ def can_see_group_members(user, group) -> bool:
     return is_group_member(user, group) or can_weave(user)
 
 
+def can_moderate(user) -> bool:
+    """Hide and restore actions, read flags: network stewards."""
+    return has_role(user, Role.STEWARD)
+
+
+PERMISSIONS["moderate"] = can_moderate
+
+
+def is_in_network(user) -> bool:
+    """Network-only content: people in a member group, or holding a network role."""
+    return bool(memberships_of(user)) or bool(roles_of(user))
+
+
+def can_see_action(user, action) -> bool:
+    """The same rule as ``actions.selectors.actions_visible_to``, for one action."""
+    own = is_group_member(user, action.host_group)
+    if action.hidden_at is not None and not (own or can_moderate(user)):
+        return False
+    if action.visibility == "public":
+        return True
+    if action.visibility == "network":
+        return is_in_network(user)
+    return own or can_moderate(user)
+
+
+def can_post_action_for(user, group) -> bool:
+    """Any member of a signed group posts without approval."""
+    return is_group_member(user, group) and group.signed_version_id is not None
+
+
+def can_edit_action(user, action) -> bool:
+    """The host group's admins and contacts, and the person who posted it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return can_act_for_group(user, action.host_group) or action.created_by_id == user.pk
+
+
 def can_see_meeting_notes(user, meeting) -> bool:
     """A relational meeting's notes: the two people who met, and weavers."""
     if not getattr(user, "is_authenticated", False):

@@ -68,3 +68,23 @@ def publish_privacy_policy(number: int = 1) -> PrivacyPolicy:
     return PrivacyPolicy.objects.create(
         number=number, text="What we gather, why, and who sees it.", published_at=timezone.now()
     )
+
+
+def make_action(group: Group, *, by: User | None = None, days_ahead: int = 7, **fields):
+    """An action hosted by ``group`` (created directly: no rules, no rate limit)."""
+    from datetime import timedelta
+
+    from actions.models import Action
+
+    start = timezone.now() + timedelta(days=days_ahead)
+    values = {
+        "title": "Air quality walk",
+        "kind": "event",
+        "place": group.place,
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=2),
+        "visibility": "public",
+        "created_by": by,
+    }
+    values.update(fields)
+    return Action.objects.create(host_group=group, **values)

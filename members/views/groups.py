@@ -30,6 +30,7 @@ from members.forms import (
     SignForm,
 )
 from members.models import Group, InvitationKind, Membership, Signature
+from members.panels import group_panels
 from members.selectors import group_members, group_public, my_groups
 from members.services.groups import group_create, membership_remove, membership_set_role
 from members.services.invitations import invitation_create
@@ -61,6 +62,7 @@ def group_page(request: HttpRequest, slug: str) -> HttpResponse:
             "can_manage": can_manage_group(request.user, group),
             "can_act": can_act_for_group(request.user, group),
             "current": statement_current(),
+            "panels": group_panels(request, group),
         },
     )
 

@@ -1,0 +1,145 @@
+"""Posting and editing actions: any member of a signed group, without approval."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from actions.models import Action, ActionStatus, Tactic, Visibility
+from coalition.errors import RuleBroken
+from coalition.permissions import can_post_action_for, is_group_member
+from members.models import Group
+from members.services.groups import group_first_action
+
+# Posting is open to every member, so it is rate-limited per person to stop
+# a compromised or angry account flooding the network.
+POSTS_PER_HOUR = 20
+
+
+def _check_rate(person) -> None:
+    key = f"actions:posts:{person.pk}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    if count > POSTS_PER_HOUR:
+        raise RuleBroken(
+            _("You have posted %(limit)s actions in the last hour. Please wait a little.")
+            % {"limit": POSTS_PER_HOUR}
+        )
+
+
+def _check_fields(
+    *, starts_at: datetime, ends_at: datetime, latitude, longitude, capacity, rsvp_count: int = 0
+) -> None:
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        raise RuleBroken(_("Give the time zone of the start and end."), field="starts_at")
+    if ends_at < starts_at:
+        raise RuleBroken(_("The action cannot end before it starts."), field="ends_at")
+    if (latitude is None) != (longitude is None):
+        raise RuleBroken(_("Give both latitude and longitude, or neither."), field="latitude")
+    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise RuleBroken(
+            _("Those coordinates are not on Earth: latitude is between -90 and 90, "
+              "longitude between -180 and 180."),
+            field="latitude",
+        )  # fmt: skip
+    if capacity is not None and capacity < rsvp_count:
+        raise RuleBroken(
+            _("%(count)s people have already said they are coming: the capacity cannot be lower.")
+            % {"count": rsvp_count},
+            field="capacity",
+        )
+
+
+def _check_visibility(group: Group, visibility: str) -> None:
+    if visibility == Visibility.PUBLIC and group.needs_resign:
+        raise RuleBroken(
+            _("%(group)s has not signed the current statement, so its actions cannot be "
+              "public yet. Sign it, or post for the network only.") % {"group": group.name},
+            field="visibility",
+        )  # fmt: skip
+
+
+@transaction.atomic
+def action_create(
+    *,
+    group: Group,
+    by,
+    title: str,
+    kind: str,
+    place,
+    starts_at: datetime,
+    ends_at: datetime,
+    description: str = "",
+    tactic: Tactic | None = None,
+    address: str = "",
+    latitude=None,
+    longitude=None,
+    visibility: str = Visibility.PUBLIC,
+    capacity: int | None = None,
+) -> Action:
+    """Post an action for ``group``; its first action makes an aligned group producing."""
+    if not can_post_action_for(by, group):
+        if is_group_member(by, group):
+            raise RuleBroken(_("Your group must sign the unity statement before it posts actions."))
+        raise RuleBroken(_("Only members of a group can post actions for it."))
+    _check_fields(
+        starts_at=starts_at, ends_at=ends_at, latitude=latitude, longitude=longitude,
+        capacity=capacity,
+    )  # fmt: skip
+    _check_visibility(group, visibility)
+    _check_rate(by)
+    action = Action.objects.create(
+        host_group=group,
+        created_by=by,
+        title=title.strip(),
+        kind=kind,
+        tactic=tactic,
+        place=place,
+        description=description,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        visibility=visibility,
+        capacity=capacity,
+    )
+    group_first_action(group=group, by=by)
+    return action
+
+
+EDITABLE = (
+    "title", "description", "kind", "tactic", "place", "address", "latitude", "longitude",
+    "starts_at", "ends_at", "visibility", "capacity", "status",
+)  # fmt: skip
+OUTCOMES = ("participants", "letters_sent", "signatures_gathered", "media_pieces", "story")
+
+
+@transaction.atomic
+def action_update(*, action: Action, by, **changes) -> Action:
+    """Change an action's details or record its outcomes (same rules as posting)."""
+    unknown = set(changes) - set(EDITABLE) - set(OUTCOMES)
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    locked = Action.objects.select_for_update().select_related("host_group").get(pk=action.pk)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    _check_fields(
+        starts_at=locked.starts_at, ends_at=locked.ends_at, latitude=locked.latitude,
+        longitude=locked.longitude, capacity=locked.capacity, rsvp_count=locked.rsvp_count,
+    )  # fmt: skip
+    if "visibility" in changes:
+        _check_visibility(locked.host_group, locked.visibility)
+    reported = any(changes.get(name) for name in OUTCOMES)
+    if reported and locked.status == ActionStatus.PLANNED and locked.ends_at <= timezone.now():
+        locked.status = ActionStatus.DONE
+    locked.save()
+    return locked

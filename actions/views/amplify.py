@@ -1,0 +1,3 @@
+"""amplify pages."""
+
+urlpatterns: list = []

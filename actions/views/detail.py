@@ -1,0 +1,3 @@
+"""detail pages."""
+
+urlpatterns: list = []

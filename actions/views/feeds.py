@@ -1,0 +1,3 @@
+"""feeds pages."""
+
+urlpatterns: list = []

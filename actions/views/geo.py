@@ -1,0 +1,3 @@
+"""geo pages."""
+
+urlpatterns: list = []

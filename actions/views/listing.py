@@ -1,0 +1,3 @@
+"""listing pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""moderation pages."""
+
+urlpatterns: list = []

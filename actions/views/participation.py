@@ -1,0 +1,3 @@
+"""participation pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""playbook pages."""
+
+urlpatterns: list = []

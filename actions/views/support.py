@@ -1,0 +1,3 @@
+"""support pages."""
+
+urlpatterns: list = []
