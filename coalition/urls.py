@@ -9,6 +9,7 @@ from coalition import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("privacy/", views.privacy, name="privacy"),
     path("statement/versions/", views.statement_versions, name="statement_versions"),
     path(
         "statement/versions/<int:number>/publish/",

@@ -97,3 +97,24 @@ def statement_version_publish(request: HttpRequest, number: int) -> HttpResponse
             % {"number": version.number},
         )
     return redirect("statement_versions")
+
+
+@require_safe
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The current privacy policy; earlier versions stay readable by number."""
+    from coalition.models import PrivacyPolicy
+
+    number = request.GET.get("version", "")
+    published = PrivacyPolicy.objects.filter(published_at__isnull=False)
+    if number.isdigit():
+        policy = get_object_or_404(published, number=int(number))
+    else:
+        policy = published.order_by("-number").first()
+    return render(
+        request,
+        "coalition/privacy.html",
+        {
+            "policy": policy,
+            "versions": published.order_by("-number").only("number", "published_at"),
+        },
+    )
