@@ -8,9 +8,11 @@ part fails the run instead of hiding tests.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -203,66 +205,69 @@ def mail_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("worker-mail")
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, mail_dir):
-    """A real ``celery worker`` process on the Redis broker, for the whole session.
+@contextlib.contextmanager
+def running_celery_worker(*, queue: str | None = None, env: dict[str, str] | None = None):
+    """Run a real ``celery worker`` process on the Redis broker until the block ends.
 
-    It listens on a queue of its own so that messages left in Redis by another
-    run can never reach it, talks to this session's test database and writes
-    the email it sends to ``mail_dir`` (Django's file backend).
+    It listens on ``queue`` (a fresh name by default) so that messages left in
+    Redis by another run can never reach it, talks to this session's test
+    database, signs with this process's SECRET_KEY, and gets ``env`` on top.
+    While it runs, tasks the tests send go to its queue. Yields the process:
+    a test may SIGKILL it to play a crash; leaving the block is still safe.
     """
-    if not settings.REDIS_URL:
-        pytest.skip("needs REDIS_URL")
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = {
+    queue = queue or f"test-{uuid.uuid4().hex[:12]}"
+    worker_env = {
         **os.environ,
         "CELERY_QUEUE": queue,
-        "EMAIL_URL": f"file://{mail_dir}",
         "PYTHONPATH": str(ROOT),
+        "SECRET_KEY": settings.SECRET_KEY,
+        **(env or {}),
     }
-    with django_db_blocker.unblock():
-        if "DATABASE_URL" in os.environ:
-            env["DATABASE_URL"] = _database_url_for_test_db()
-    hostname = f"{queue}@localhost"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "coalition",
-            "worker",
-            "--pool=solo",
-            "--loglevel=info",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            hostname,
-            "-Q",
-            queue,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    celery_app.conf.task_default_queue = queue
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError("The Celery worker exited:\n" + process.stdout.read())
-            if celery_app.control.ping(destination=[hostname], timeout=1.0):
-                break
-        else:
-            raise RuntimeError("The Celery worker did not answer a ping within 60 s.")
-        yield process
-    finally:
-        celery_app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
-        process.terminate()
+    if "DATABASE_URL" in os.environ:
+        worker_env["DATABASE_URL"] = _database_url_for_test_db()
+    hostname = f"{uuid.uuid4().hex[:8]}.{queue}@localhost"
+    # A file, not a pipe: nobody reads the log while the worker runs, and a
+    # full pipe would block it.
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "coalition", "worker",
+                "--pool=solo", "--loglevel=info", "--without-heartbeat",
+                "--without-gossip", "--without-mingle", "-n", hostname, "-Q", queue,
+            ],
+            cwd=ROOT,
+            env=worker_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        previous_queue = celery_app.conf.task_default_queue
+        celery_app.conf.task_default_queue = queue
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError("The Celery worker exited:\n" + log.read())
+                if celery_app.control.ping(destination=[hostname], timeout=1.0):
+                    break
+            else:
+                raise RuntimeError("The Celery worker did not answer a ping within 60 s.")
+            yield process
+        finally:
+            celery_app.conf.task_default_queue = previous_queue
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, mail_dir):
+    """A real worker for the whole session that writes its email to ``mail_dir``."""
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL")
+    with running_celery_worker(env={"EMAIL_URL": f"file://{mail_dir}"}) as process:
+        yield process
