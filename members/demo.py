@@ -64,6 +64,44 @@ def seed() -> None:
     from members.demo_relationships import seed as seed_relationships
 
     seed_relationships()
+    _seed_outreach_and_invitations()
+
+
+def _seed_outreach_and_invitations() -> None:
+    """A draft outreach message to prospects and an open invitation, for the weaver."""
+    import hashlib
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from members.models import Invitation, InvitationKind, OutreachMessage
+    from members.services.outreach import outreach_create
+
+    weaver = get_user_model().objects.get(email="weaver@example.org")
+    if not OutreachMessage.objects.filter(created_by=weaver).exists():
+        outreach_create(
+            subject="{{ group.name }}: join the Clean Air Alliance",
+            body=(
+                "Hello {{ person.first_name }},\n\n"
+                "Groups across Northland are acting together for clean air. We would love "
+                "{{ group.name }} to join us: read our statement and sign here:\n"
+                "{{ invitation_link }}\n\nWren, for the Clean Air Alliance"
+            ),
+            audience={"stages": [Stage.PROSPECT, Stage.CONTACTED]},
+            by=weaver,
+            sender_name="Clean Air Alliance",
+        )
+    prospect = Group.objects.get(name="Corvin Youth Climate Circle")
+    if not Invitation.objects.filter(group=prospect).exists():
+        # The token of a demo invitation is never shown: only its hash is kept.
+        Invitation.objects.create(
+            kind=InvitationKind.GROUP,
+            group=prospect,
+            email="contact@corvin-youth-climate-circle.example.org",
+            token_hash=hashlib.sha256(f"demo-{prospect.pk}".encode()).hexdigest(),
+            created_by=weaver,
+            expires_at=timezone.now() + timedelta(days=14),
+        )
 
 
 def group_slug(name: str) -> str:
