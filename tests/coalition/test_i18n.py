@@ -11,22 +11,41 @@ CATALOGUE = ROOT / "locale" / "fr" / "LC_MESSAGES"
 
 
 def po_entries(path: Path) -> list[tuple[str, str, bool]]:
-    """(msgid, msgstr, fuzzy) for every entry but the header; enough of the format for us."""
+    """(msgid, msgstr, fuzzy) for every entry but the header; enough of the format for us.
+
+    A plural entry gives its msgid with its msgstr[0] (and is checked for every
+    form separately by ``plural_entries``).
+    """
     entries = []
+    for fields, fuzzy in _blocks(path):
+        if fields.get("msgid") and "msgid_plural" not in fields:
+            entries.append((fields["msgid"], fields.get("msgstr", ""), fuzzy))
+        elif fields.get("msgid"):
+            entries.append((fields["msgid"], fields.get("msgstr[0]", ""), fuzzy))
+    return entries
+
+
+def plural_entries(path: Path) -> list[tuple[str, str, list[str]]]:
+    return [
+        (fields["msgid"], fields["msgid_plural"], [fields.get(f"msgstr[{n}]", "") for n in (0, 1)])
+        for fields, _fuzzy in _blocks(path)
+        if "msgid_plural" in fields
+    ]
+
+
+def _blocks(path: Path):
     for block in path.read_text(encoding="utf-8").split("\n\n"):
         lines = block.strip().splitlines()
         fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in lines)
         fields: dict[str, str] = {}
         current = None
         for line in lines:
-            if line.startswith(("msgid ", "msgstr ")):
+            if line.startswith(("msgid", "msgstr")):
                 current, _, quoted = line.partition(" ")
                 fields[current] = json.loads(quoted)
             elif line.startswith('"') and current:
                 fields[current] += json.loads(line)
-        if fields.get("msgid"):
-            entries.append((fields["msgid"], fields.get("msgstr", ""), fuzzy))
-    return entries
+        yield fields, fuzzy
 
 
 def test_every_french_string_is_translated_and_none_is_fuzzy():
@@ -47,6 +66,18 @@ def test_the_compiled_catalogue_matches_the_source():
         if translations.gettext(msgid) != msgstr
     ]
     assert stale == [], "run: manage.py compilemessages -l fr"
+
+
+def test_every_plural_has_both_french_forms_compiled():
+    with (CATALOGUE / "django.mo").open("rb") as compiled:
+        translations = gettext.GNUTranslations(compiled)
+
+    plurals = plural_entries(CATALOGUE / "django.po")
+    assert plurals, "the catalogue has plural entries; the parser should find them"
+    for singular, plural, forms in plurals:
+        assert all(forms), singular
+        assert translations.ngettext(singular, plural, 1) == forms[0]
+        assert translations.ngettext(singular, plural, 5) == forms[1]
 
 
 @pytest.mark.django_db
