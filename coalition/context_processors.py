@@ -33,6 +33,7 @@ NAVIGATION = [
     NavItem(_("Meetings"), "members:meetings", members_only=True),
     NavItem(_("Weave"), "members:weave", permission="weave"),
     NavItem(_("Dashboard"), "dashboard", permission="see_dashboard"),
+    NavItem(_("Network"), "network_roles", permission="steward"),
 ]
 
 

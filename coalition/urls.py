@@ -4,12 +4,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from coalition import views
+from coalition import views, views_network
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("privacy/", views.privacy, name="privacy"),
+    *views_network.urlpatterns,
     path("statement/versions/", views.statement_versions, name="statement_versions"),
     path(
         "statement/versions/<int:number>/publish/",

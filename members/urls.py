@@ -1,6 +1,6 @@
 """URLs of the members app, gathered from its view modules (mounted at the site root)."""
 
-from members.views import groups, join, outreach, relationships, statement, weave
+from members.views import groups, join, me, outreach, relationships, statement, weave
 
 app_name = "members"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     *statement.urlpatterns,
     *join.urlpatterns,
     *groups.urlpatterns,
+    *me.urlpatterns,
     *weave.urlpatterns,
     *outreach.urlpatterns,
     *relationships.urlpatterns,

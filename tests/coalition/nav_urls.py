@@ -27,6 +27,7 @@ urlpatterns = [
                 [
                     path("statement/", page, name="statement"),
                     path("me/groups/", page, name="my_groups"),
+                    path("me/profile/", page, name="profile"),
                     path("weave/", weave, name="weave"),
                 ],
                 "members",

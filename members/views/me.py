@@ -1,0 +1,43 @@
+"""A person's own profile: name, phone, the working groups and caucuses they belong to."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from members.models import User
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name", "phone", "working_groups", "caucuses"]
+        widgets = {
+            "working_groups": forms.CheckboxSelectMultiple,
+            "caucuses": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "phone": _("Only your groups' admins and the network's weavers can see it."),
+        }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Saved."))
+            return redirect("members:profile")
+        return render(request, "members/profile.html", {"form": form}, status=400)
+    return render(request, "members/profile.html", {"form": form})
+
+
+urlpatterns = [path("me/profile/", profile, name="profile")]
