@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -114,10 +116,14 @@ if DATABASE_URL:
         )
     }
 else:
+    SQLITE_PATH = Path(env_str("SQLITE_PATH") or BASE_DIR / "var" / "db.sqlite3")
+    if str(SQLITE_PATH) != ":memory:":
+        # A fresh checkout has no var/ yet; every command should just work.
+        SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env_str("SQLITE_PATH") or str(BASE_DIR / "var" / "db.sqlite3"),
+            "NAME": str(SQLITE_PATH),
             "OPTIONS": {
                 # IMMEDIATE avoids "database is locked" when two requests write.
                 "transaction_mode": "IMMEDIATE",
@@ -159,6 +165,11 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Heals outreach a crash or a lost enqueue left behind (see members/tasks.py).
     "outreach-sweep": {"task": "members.tasks.outreach_sweep", "schedule": 60.0},
+    # Open support requests and new actions near each group (actions/tasks.py).
+    "actions-digest-weekly": {
+        "task": "actions.tasks.digest_send_weekly",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
 }
 # A delivery claimed longer ago than this is taken back and sent again; it must
 # outlast the longest batch (CELERY_TASK_TIME_LIMIT).
@@ -259,12 +270,26 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Map tiles of /actions/map/, a Leaflet URL template; empty: markers on a plain
+# background. Their origin is added to img-src ({s} subdomains as a wildcard).
+MAP_TILE_URL = env_str("MAP_TILE_URL")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION")
+_tiles = urlsplit(MAP_TILE_URL)
+if MAP_TILE_URL and (
+    _tiles.scheme not in {"http", "https"}
+    or not _tiles.netloc
+    or not all(part in MAP_TILE_URL for part in ("{z}", "{x}", "{y}"))
+):
+    raise ImproperlyConfigured(
+        "MAP_TILE_URL must be an http(s) URL with {z}, {x} and {y}, not " + repr(MAP_TILE_URL)
+    )
+_TILE_SOURCES = [f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}"] if MAP_TILE_URL else []
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *_TILE_SOURCES],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -67,7 +67,9 @@ class JoinForm(GroupDetailsForm):
 
 class GroupEditForm(forms.ModelForm):
     place = place_field(label=_("Where the group is based"))
-    website = forms.URLField(label=_("Website"), required=False, max_length=200, assume_scheme="https")
+    website = forms.URLField(
+        label=_("Website"), required=False, max_length=200, assume_scheme="https"
+    )
 
     class Meta:
         model = Group
