@@ -164,6 +164,17 @@ def can_edit_action(user, action) -> bool:
     return can_act_for_group(user, action.host_group) or action.created_by_id == user.pk
 
 
+def can_see_rsvps(user, action) -> bool:
+    """Who RSVPed (names, emails): whoever may edit the action, and the co-hosts the
+    host chose to show them to (one query, for people who act for a group)."""
+    if can_edit_action(user, action):
+        return True
+    acting = [pk for pk, role in memberships_of(user).items() if role in {"admin", "contact"}]
+    return bool(acting) and (
+        action.amplifications.filter(kind="cohost", sees_rsvps=True, group_id__in=acting).exists()
+    )
+
+
 def can_see_meeting_notes(user, meeting) -> bool:
     """A relational meeting's notes: the two people who met, and weavers."""
     if not getattr(user, "is_authenticated", False):

@@ -1,3 +1,45 @@
-"""listing pages."""
+"""The network's actions: ``/actions/``, coming up first, then the past, filtered and paged.
 
-urlpatterns: list = []
+Page-number pagination (``?page=``): people share and come back to "page 2"
+of a filtered list, and the filters (place subtree, kind, tactic, working
+group, dates) keep each list short enough for the count query. The page
+costs the same queries whatever the number of actions: the filters' three
+choice lists, the count and the page (plus the person's memberships and
+roles when logged in).
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.http import require_safe
+
+from actions.forms_posting import ActionFilterForm
+from actions.selectors_listing import actions_listing, listing_choices
+
+ACTIONS_PER_PAGE = 30
+
+
+@require_safe
+def action_list(request: HttpRequest) -> HttpResponse:
+    form = ActionFilterForm(request.GET or None, choices=listing_choices())
+    page = Paginator(actions_listing(request.user, form.filters()), ACTIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    return render(
+        request,
+        "actions/listing/list.html",
+        {
+            "form": form,
+            "page": page,
+            "upcoming": [action for action in rows if not action.is_past],
+            "past": [action for action in rows if action.is_past],
+            "querystring": form.query(),
+        },
+    )
+
+
+urlpatterns = [path("actions/", action_list, name="list")]

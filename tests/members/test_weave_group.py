@@ -198,8 +198,9 @@ def test_the_group_page_uses_a_fixed_number_of_queries(
     client.get(page_url(prospect))
 
     # session, person, roles, coalition; group, its working groups, its caucuses,
-    # its people; timeline: stage changes, invitations, email, signatures, meetings
-    with django_assert_num_queries(13):
+    # its people; timeline: stage changes, invitations, email, signatures, meetings,
+    # actions hosted and amplifications (registered by the actions app)
+    with django_assert_num_queries(15):
         response = client.get(page_url(prospect))
     assert len(response.context["timeline"]) >= size
 

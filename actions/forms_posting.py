@@ -1,0 +1,368 @@
+"""Forms for posting and editing actions, and the filters of the list, the map and its data.
+
+The forms only parse: the rules (end after start, coordinates on Earth,
+capacity above the RSVPs, who may post, public only after signing, the rate
+limit) live in ``actions.services.posting`` and come back as ``RuleBroken``,
+which the views put on the field it names.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from actions.models import Action, ActionKind, ActionStatus, Tactic, Visibility
+from actions.selectors_listing import ActionFilters, BoundingBox, ListingChoices
+from coalition.models import Place
+from members.models import Group
+
+MAX_CAPACITY = 1_000_000
+MAX_OUTCOME = 100_000_000
+# Longer than any real coordinate, short enough that parsing costs nothing.
+MAX_COORDINATE_CHARS = 32
+_SIX_PLACES = Decimal("0.000001")
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def parse_bbox(raw: str) -> BoundingBox:
+    """``west,south,east,north`` in degrees; raises ``forms.ValidationError`` with the reason."""
+    parts = raw.split(",")
+    if len(raw) > 4 * MAX_COORDINATE_CHARS or len(parts) != 4:
+        raise forms.ValidationError(
+            _("Give the area as four numbers: west,south,east,north (in degrees)."),
+            code="bbox_format",
+        )
+    try:
+        west, south, east, north = (Decimal(part.strip()) for part in parts)
+    except InvalidOperation:
+        raise forms.ValidationError(
+            _("The area's corners must be numbers: west,south,east,north (in degrees)."),
+            code="bbox_number",
+        ) from None
+    if not all(value.is_finite() for value in (west, south, east, north)):
+        raise forms.ValidationError(_("The area's corners must be finite numbers."), code="bbox")
+    if not (-180 <= west <= 180 and -180 <= east <= 180):
+        raise forms.ValidationError(
+            _("West and east are longitudes, between -180 and 180."), code="bbox_range"
+        )
+    if not (-90 <= south <= 90 and -90 <= north <= 90):
+        raise forms.ValidationError(
+            _("South and north are latitudes, between -90 and 90."), code="bbox_range"
+        )
+    if south > north:
+        raise forms.ValidationError(_("South must not be above north."), code="bbox_range")
+    return BoundingBox(west=west, south=south, east=east, north=north)
+
+
+def _date_field(label) -> forms.DateField:
+    return forms.DateField(
+        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class ActionFilterForm(forms.Form):
+    """GET filters of ``/actions/`` and ``/actions/map/``.
+
+    Choices come from lists loaded once per page, so filtering costs no
+    extra query. A field with a bad value is left out of the filters and its
+    error is shown.
+    """
+
+    place = forms.ChoiceField(label=_("Place (and everything in it)"), required=False, choices=())
+    kind = forms.ChoiceField(
+        label=_("Kind of action"),
+        required=False,
+        choices=[("", _("Any kind")), *ActionKind.choices],
+    )
+    tactic = forms.ChoiceField(label=_("Tactic"), required=False, choices=())
+    working_group = forms.ChoiceField(
+        label=_("Working group of the host"), required=False, choices=()
+    )
+    date_from = _date_field(_("Starting from"))
+    date_to = _date_field(_("Starting until"))
+    bbox = forms.CharField(required=False, max_length=4 * MAX_COORDINATE_CHARS)
+
+    def __init__(self, *args, choices: ListingChoices, with_bbox: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._places = {str(place.pk): place for place in choices.places}
+        self.fields["place"].choices = [("", _("All places"))] + [
+            (key, "\u00a0\u00a0" * place.depth + place.name) for key, place in self._places.items()
+        ]
+        self.fields["tactic"].choices = [("", _("Any tactic"))] + [
+            (tactic.slug, tactic.title) for tactic in choices.tactics
+        ]
+        self.fields["working_group"].choices = [("", _("Any working group"))] + [
+            (wg.slug, wg.name) for wg in choices.working_groups
+        ]
+        if with_bbox:
+            # The map's script keeps it in step with the visible area, so
+            # "Show" lists what the map shows.
+            self.fields["bbox"].widget = forms.HiddenInput()
+        else:
+            del self.fields["bbox"]
+
+    def clean_bbox(self) -> BoundingBox | None:
+        raw = self.cleaned_data.get("bbox", "").strip()
+        return parse_bbox(raw) if raw else None
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end of the period comes before its start."))
+        return data
+
+    def filters(self) -> ActionFilters:
+        if not self.is_bound:
+            return ActionFilters()
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return ActionFilters(
+            place=self._places.get(data.get("place") or ""),
+            kind=data.get("kind") or None,
+            tactic=data.get("tactic") or None,
+            working_group=data.get("working_group") or None,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            bbox=data.get("bbox"),
+        )
+
+    def query(self, *, without: tuple[str, ...] = ()) -> str:
+        """The valid filters as a query string (for pagination links and the map's data)."""
+        filters = self.filters()
+        pairs = {
+            "place": filters.place.pk if filters.place else None,
+            "kind": filters.kind,
+            "tactic": filters.tactic,
+            "working_group": filters.working_group,
+            "date_from": filters.date_from.isoformat() if filters.date_from else None,
+            "date_to": filters.date_to.isoformat() if filters.date_to else None,
+            "bbox": filters.bbox.as_param() if filters.bbox else None,
+        }
+        return urlencode({k: v for k, v in pairs.items() if v is not None and k not in without})
+
+
+class MapDataForm(forms.Form):
+    """The GeoJSON endpoint's parameters: the area (required) and the list's filters.
+
+    Filters name places by id and tactics and working groups by slug, so no
+    query is needed to read them; an unknown one simply matches nothing.
+    """
+
+    bbox = forms.CharField(max_length=4 * MAX_COORDINATE_CHARS)
+    place = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+    kind = forms.ChoiceField(required=False, choices=[("", ""), *ActionKind.choices])
+    tactic = forms.SlugField(required=False, max_length=80)
+    working_group = forms.SlugField(required=False, max_length=60)
+    date_from = forms.DateField(required=False)
+    date_to = forms.DateField(required=False)
+
+    def clean_bbox(self) -> BoundingBox:
+        return parse_bbox(self.cleaned_data["bbox"].strip())
+
+    def filters(self) -> ActionFilters:
+        data = self.cleaned_data
+        return ActionFilters(
+            place_id=data.get("place"),
+            kind=data.get("kind") or None,
+            tactic=data.get("tactic") or None,
+            working_group=data.get("working_group") or None,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            bbox=data["bbox"],
+        )
+
+
+class CoordinateField(forms.DecimalField):
+    """Degrees, as typed or pasted (any number of decimals), kept to six places (~10 cm)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+        self.widget.attrs.update({"step": "any", "inputmode": "decimal"})
+
+    def to_python(self, value):
+        if isinstance(value, str) and len(value) > MAX_COORDINATE_CHARS:
+            raise forms.ValidationError(_("Enter a number."), code="invalid")
+        number = super().to_python(value)
+        # Out-of-range values are left as they are: the service says why.
+        if number is not None and number.is_finite() and abs(number) < 1000:
+            number = number.quantize(_SIX_PLACES)
+        return number
+
+
+def _datetime_field(label) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+
+
+class ActionDetailsForm(forms.Form):
+    """An action's details, for posting and editing; local times in the current time zone."""
+
+    title = forms.CharField(label=_("Title"), max_length=160)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    kind = forms.ChoiceField(label=_("Kind of action"), choices=ActionKind.choices)
+    tactic = forms.ChoiceField(
+        label=_("Tactic from the playbook"),
+        required=False,
+        choices=(),
+        help_text=_("Posting an action from a tactic counts as adopting it."),
+        error_messages={"invalid_choice": _("That tactic is not in the playbook.")},
+    )
+    place = forms.ChoiceField(
+        label=_("Place"),
+        choices=(),
+        error_messages={"invalid_choice": _("Choose a place from the list.")},
+    )
+    address = forms.CharField(label=_("Address"), required=False, max_length=300)
+    latitude = CoordinateField(
+        label=_("Latitude"), help_text=_("Optional, in degrees (48.8566). Puts it on the map.")
+    )
+    longitude = CoordinateField(label=_("Longitude"), help_text=_("Optional, in degrees (2.3522)."))
+    starts_at = _datetime_field(_("Starts"))
+    ends_at = _datetime_field(_("Ends"))
+    visibility = forms.ChoiceField(
+        label=_("Who can see it"), choices=Visibility.choices, initial=Visibility.PUBLIC
+    )
+    capacity = forms.IntegerField(
+        label=_("Places"),
+        required=False,
+        min_value=1,
+        max_value=MAX_CAPACITY,
+        help_text=_("Leave empty for no limit."),
+    )
+
+    def __init__(self, *args, places: list[Place], tactics: list[Tactic], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._places = {str(place.pk): place for place in places}
+        self._tactics = {str(tactic.pk): tactic for tactic in tactics}
+        self.fields["place"].choices = [("", "—")] + [
+            (key, "\u00a0\u00a0" * place.depth + place.name) for key, place in self._places.items()
+        ]
+        self.fields["tactic"].choices = [("", _("None"))] + [
+            (key, tactic.title) for key, tactic in self._tactics.items()
+        ]
+        zone = timezone.get_current_timezone_name()
+        for name in ("starts_at", "ends_at"):
+            self.fields[name].help_text = _("Local time, %(zone)s.") % {"zone": zone}
+
+    def details(self) -> dict:
+        """The cleaned details as the service takes them (objects, not ids)."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "description": data["description"],
+            "kind": data["kind"],
+            "tactic": self._tactics.get(data["tactic"] or ""),
+            "place": self._places[data["place"]],
+            "address": data["address"],
+            "latitude": data["latitude"],
+            "longitude": data["longitude"],
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
+            "visibility": data["visibility"],
+            "capacity": data["capacity"],
+        }
+
+
+class ActionPostForm(ActionDetailsForm):
+    """Posting: the details, and the group it is posted for (among those the person may)."""
+
+    field_order = ["group"]
+
+    group = forms.ChoiceField(
+        label=_("Posted by"),
+        choices=(),
+        error_messages={
+            "invalid_choice": _(
+                "You cannot post for that group: only members of a group that signed "
+                "the unity statement post actions for it."
+            )
+        },
+    )
+
+    def __init__(self, *args, groups: list[Group], tactic_slug: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self._groups = {str(group.pk): group for group in groups}
+        self.fields["group"].choices = [(key, g.name) for key, g in self._groups.items()]
+        if len(groups) == 1:
+            self.initial.setdefault("group", str(groups[0].pk))
+        if groups:
+            self.initial.setdefault("place", str(groups[0].place_id))
+        if tactic_slug:
+            chosen = next((k for k, t in self._tactics.items() if t.slug == tactic_slug), None)
+            if chosen:
+                self.initial.setdefault("tactic", chosen)
+        self.order_fields(["group"])
+
+    def chosen_group(self) -> Group:
+        return self._groups[self.cleaned_data["group"]]
+
+
+OUTCOME_FIELDS = ("participants", "letters_sent", "signatures_gathered", "media_pieces", "story")
+
+
+def _outcome(label) -> forms.IntegerField:
+    return forms.IntegerField(label=label, required=False, min_value=0, max_value=MAX_OUTCOME)
+
+
+class ActionEditForm(ActionDetailsForm):
+    """Editing: the details, the status and, once it has started, what came of it."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
+    participants = _outcome(_("People who took part"))
+    letters_sent = _outcome(_("Letters sent"))
+    signatures_gathered = _outcome(_("Signatures gathered"))
+    media_pieces = _outcome(_("Media pieces"))
+    story = forms.CharField(
+        label=_("What happened"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    def __init__(self, *args, action: Action, **kwargs):
+        kwargs.setdefault("initial", _initial(action))
+        super().__init__(*args, **kwargs)
+        self.action = action
+        # Outcomes are asked for once the action has started.
+        self.with_outcomes = action.starts_at <= timezone.now()
+        if not self.with_outcomes:
+            for name in OUTCOME_FIELDS:
+                del self.fields[name]
+
+    def changes(self) -> dict:
+        """Only what differs from the action, so an unchanged field is never re-checked."""
+        wanted = self.details()
+        wanted["status"] = self.cleaned_data["status"]
+        if self.with_outcomes:
+            for name in OUTCOME_FIELDS:
+                wanted[name] = self.cleaned_data[name]
+        return {
+            name: value for name, value in wanted.items() if getattr(self.action, name) != value
+        }
+
+
+def _initial(action: Action) -> dict:
+    initial = {
+        name: getattr(action, name)
+        for name in (
+            "title", "description", "kind", "address", "latitude", "longitude", "starts_at",
+            "ends_at", "visibility", "capacity", "status", *OUTCOME_FIELDS,
+        )
+    }  # fmt: skip
+    initial["place"] = str(action.place_id)
+    initial["tactic"] = str(action.tactic_id) if action.tactic_id else ""
+    return initial

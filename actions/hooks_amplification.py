@@ -1,0 +1,52 @@
+"""Hooks of amplification and support: the action page, group pages, the weaver's
+timeline and the tie graph."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+
+from actions.detail_context import detail_context_register
+from actions.forms_amplification import SupportRequestForm
+from actions.selectors_amplification import (
+    amplification_entries,
+    amplify_panel,
+    cohost_ties,
+    group_amplification_panel,
+    hosted_action_entries,
+    support_panel,
+)
+from members.panels import group_panel_register
+from members.ties import tie_source_register
+from members.timeline import timeline_source_register
+
+
+def amplify_context(request, action) -> dict:
+    """For templates/actions/detail/_amplify.html."""
+    return {"amplify": amplify_panel(request, action)}
+
+
+def support_context(request, action) -> dict:
+    """For templates/actions/detail/_support.html (the host's form asks for support)."""
+    panel = support_panel(request, action)
+    if panel.is_host:
+        panel.form = SupportRequestForm(auto_id="support-new-%s")
+    return {"support": panel}
+
+
+def amplification_group_panel(request, group) -> str:
+    """Amplification given and received, on the group's page."""
+    return render_to_string(
+        "actions/amplify/group_panel.html",
+        {"panel": group_amplification_panel(request.user, group)},
+        request=request,
+    )
+
+
+def register() -> None:
+    """Called once from ``ActionsConfig.ready()``; every registry ignores repeats."""
+    detail_context_register(amplify_context)
+    detail_context_register(support_context)
+    group_panel_register(amplification_group_panel)
+    timeline_source_register(amplification_entries)
+    timeline_source_register(hosted_action_entries)
+    tie_source_register(cohost_ties)

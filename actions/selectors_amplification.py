@@ -1,0 +1,561 @@
+"""Reads for amplification, support requests and the weekly digest, filtered to the viewer.
+
+Every function here uses a fixed number of queries whatever the number of
+actions, amplifications, requests or pledges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from actions.models import (
+    Action,
+    ActionStatus,
+    Amplification,
+    AmplificationKind,
+    SupportPledge,
+    SupportRequest,
+    Visibility,
+)
+from actions.selectors import actions_visible_q, actions_visible_to
+from coalition.models import Place
+from coalition.permissions import can_act_for_group, can_edit_action, is_in_network, memberships_of
+from coalition.selectors import in_place
+from members.models import Group, Membership, Stage, Suppression
+from members.timeline import TimelineEntry
+
+ACTING_ROLES = ("admin", "contact")
+COHOSTS_SHOWN = 50
+GROUP_PANEL_LATEST = 5
+DIGEST_ITEMS = 20
+DIGEST_DAYS = 7
+DIGEST_STAGES = (Stage.ALIGNED, Stage.PRODUCING)
+
+
+def action_url(action_id: int) -> str:
+    """The action page's address."""
+    return reverse("actions:detail", kwargs={"pk": action_id})
+
+
+def network_shown_q(prefix: str = "") -> Q:
+    """What anyone in the network sees without belonging to the host: public and
+    network actions that are not hidden (``actions_visible_q`` for such a person).
+
+    For reads with no single viewer: the weaver's timeline and the digest.
+    """
+    return Q(
+        **{
+            f"{prefix}visibility__in": [Visibility.PUBLIC, Visibility.NETWORK],
+            f"{prefix}hidden_at__isnull": True,
+        }
+    )
+
+
+def group_label(group: Group, *, viewer_in_network: bool) -> str:
+    """A group's name where the viewer may know it: listed signatories for everyone,
+    any group for people in the network."""
+    if viewer_in_network or (group.listing_consent and group.signed_version_id):
+        return group.name
+    return _("another group")
+
+
+def _kind_counts(rows: dict, prefix: str = "") -> list[tuple[str, str, int]]:
+    return [
+        (kind, label, rows.get(f"{prefix}{kind}") or 0) for kind, label in AmplificationKind.choices
+    ]
+
+
+# --- The action page ----------------------------------------------------------
+
+_ACTING_CACHE = "_actions_acting_groups"
+
+
+def acting_groups(request, action: Action) -> list[Group]:
+    """Groups (other than the host) the person may act for, read once per request."""
+    cached = getattr(request, _ACTING_CACHE, None)
+    if cached is not None and cached[0] == action.pk:
+        return cached[1]
+    ids = [
+        pk
+        for pk, role in memberships_of(request.user).items()
+        if role in ACTING_ROLES and pk != action.host_group_id
+    ]
+    groups = list(Group.objects.filter(pk__in=ids).order_by("name", "id")) if ids else []
+    setattr(request, _ACTING_CACHE, (action.pk, groups))
+    return groups
+
+
+@dataclass
+class KindButton:
+    kind: str
+    label: str
+    active: bool
+    people: int | None = None
+
+
+@dataclass
+class GroupAmplifyState:
+    group: Group
+    buttons: list[KindButton]
+
+
+@dataclass
+class CohostLine:
+    amplification: Amplification
+    name: str
+
+
+@dataclass
+class AmplifyPanel:
+    action: Action
+    counts: list[tuple[str, str, int]]
+    people_pledged: int
+    cohosts: list[CohostLine]
+    groups: list[GroupAmplifyState]
+    open_to_amplify: bool
+    manages_rsvp_access: bool
+    share_text: str
+    share_url: str
+    share_is_public: bool
+
+
+def amplification_counts(action: Action) -> tuple[list[tuple[str, str, int]], int]:
+    """How many groups amplified ``action`` in each way, and how many people were pledged."""
+    aggregates = {kind: Count("id", filter=Q(kind=kind)) for kind in AmplificationKind.values} | {
+        "people": Sum("people", filter=Q(kind=AmplificationKind.PLEDGE))
+    }
+    rows = Amplification.objects.filter(action=action).aggregate(**aggregates)
+    return _kind_counts(rows), rows["people"] or 0
+
+
+def share_text(action: Action) -> tuple[str, str]:
+    """Ready-to-paste text about the action (title, date, place, link) and the link."""
+    url = _absolute(action_url(action.pk))
+    start = timezone.localtime(action.starts_at)
+    when = formats.date_format(start, "DATETIME_FORMAT")
+    lines = [action.title, f"{when} · {action.place.name}", url]
+    return "\n".join(lines), url
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def amplify_panel(request, action: Action) -> AmplifyPanel:
+    """What the action page shows about amplification, for ``request.user``."""
+    user = request.user
+    viewer_in_network = is_in_network(user)
+    counts, people = amplification_counts(action)
+    cohost_rows = list(
+        Amplification.objects.filter(action=action, kind=AmplificationKind.COHOST)
+        .select_related("group")
+        .order_by("created_at", "id")[:COHOSTS_SHOWN]
+    )
+    cohosts = [
+        CohostLine(
+            amplification=row,
+            name=group_label(row.group, viewer_in_network=viewer_in_network),
+        )
+        for row in cohost_rows
+    ]
+    groups = acting_groups(request, action)
+    states = []
+    if groups:
+        mine: dict[tuple[int, str], Amplification] = {
+            (row.group_id, row.kind): row
+            for row in Amplification.objects.filter(action=action, group__in=groups)
+        }
+        for group in groups:
+            buttons = []
+            for kind, label in AmplificationKind.choices:
+                done = mine.get((group.pk, kind))
+                buttons.append(
+                    KindButton(
+                        kind=kind,
+                        label=label,
+                        active=done is not None,
+                        people=done.people if done is not None else None,
+                    )
+                )
+            states.append(GroupAmplifyState(group=group, buttons=buttons))
+    text, url = share_text(action)
+    return AmplifyPanel(
+        action=action,
+        counts=counts,
+        people_pledged=people,
+        cohosts=cohosts,
+        groups=states,
+        open_to_amplify=not action.is_hidden and action.status != ActionStatus.CANCELLED,
+        manages_rsvp_access=can_act_for_group(user, action.host_group),
+        share_text=text,
+        share_url=url,
+        share_is_public=action.visibility == Visibility.PUBLIC,
+    )
+
+
+@dataclass
+class PledgeLine:
+    pledge: SupportPledge
+    name: str
+
+
+@dataclass
+class RequestLine:
+    request: SupportRequest
+    pledges: list[PledgeLine]
+    shown_value: int  # the progress bar's value: never past its maximum
+    # Per group the person acts for: (group, its current pledge or None).
+    mine: list[tuple[Group, SupportPledge | None]] = field(default_factory=list)
+
+
+@dataclass
+class SupportPanel:
+    action: Action
+    requests: list[RequestLine]
+    is_host: bool
+    groups: list[Group]
+    open_to_support: bool
+    form: object = None  # the host's form to ask for more support
+
+
+def support_panel(request, action: Action) -> SupportPanel:
+    """The action's support requests with their progress and pledges, for ``request.user``."""
+    viewer_in_network = is_in_network(request.user)
+    rows = list(
+        SupportRequest.objects.filter(action=action)
+        .prefetch_related(
+            Prefetch(
+                "pledges",
+                queryset=SupportPledge.objects.select_related("group").order_by("created_at", "id"),
+            )
+        )
+        .order_by("-is_open", "created_at", "id")
+    )
+    groups = acting_groups(request, action) if rows else []
+    lines = []
+    for row in rows:
+        pledges = list(row.pledges.all())
+        by_group = {pledge.group_id: pledge for pledge in pledges}
+        lines.append(
+            RequestLine(
+                request=row,
+                pledges=[
+                    PledgeLine(
+                        pledge=pledge,
+                        name=group_label(pledge.group, viewer_in_network=viewer_in_network),
+                    )
+                    for pledge in pledges
+                ],
+                shown_value=min(row.pledged, row.amount),
+                mine=[(group, by_group.get(group.pk)) for group in groups],
+            )
+        )
+    return SupportPanel(
+        action=action,
+        requests=lines,
+        is_host=can_edit_action(request.user, action),
+        groups=groups,
+        open_to_support=not action.is_hidden and action.status != ActionStatus.CANCELLED,
+    )
+
+
+def support_request_for(user, request_id: int) -> SupportRequest | None:
+    """A support request on an action the person may see (None otherwise)."""
+    return (
+        SupportRequest.objects.filter(pk=request_id, action__in=actions_visible_to(user))
+        .select_related("action", "action__host_group", "action__place")
+        .first()
+    )
+
+
+# --- Open requests across the network ----------------------------------------
+
+
+def support_open_for(
+    user, *, place: Place | None = None, kind: str | None = None, now: datetime | None = None
+) -> QuerySet[SupportRequest]:
+    """Open requests on actions the person may see that have not ended yet, soonest first."""
+    now = now or timezone.now()
+    requests = SupportRequest.objects.filter(
+        is_open=True,
+        action__in=actions_visible_to(user),
+        action__ends_at__gte=now,
+    ).exclude(action__status=ActionStatus.CANCELLED)
+    if place is not None:
+        requests = requests.filter(in_place(place, "action__place"))
+    if kind:
+        requests = requests.filter(kind=kind)
+    return requests.select_related("action", "action__place", "action__host_group").order_by(
+        "action__starts_at", "id"
+    )
+
+
+# --- A group's page ----------------------------------------------------------
+
+
+@dataclass
+class AmplifiedLine:
+    amplification: Amplification
+    name: str  # the other group's name, as the viewer may know it
+
+
+@dataclass
+class GroupAmplificationPanel:
+    group: Group
+    given: list[tuple[str, str, int]]
+    received: list[tuple[str, str, int]]
+    latest_given: list[Amplification]
+    latest_received: list[AmplifiedLine]
+    cohosting: list[Action]
+
+    @property
+    def rows(self) -> list[tuple[str, str, int, int]]:
+        """(kind, label, given, received) per kind, for one table."""
+        return [
+            (kind, label, given, received)
+            for (kind, label, given), (_kind, _label, received) in zip(
+                self.given, self.received, strict=True
+            )
+        ]
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(n for _k, _l, n in self.given) and not any(n for _k, _l, n in self.received)
+
+
+def group_amplification_panel(
+    viewer, group: Group, *, latest: int = GROUP_PANEL_LATEST
+) -> GroupAmplificationPanel:
+    """Amplification a group gave and received, on actions the viewer may see.
+
+    Four queries: the counts (one aggregate), the latest given, the latest
+    received and the actions it co-hosts.
+    """
+    visible = Action.objects.filter(actions_visible_q(viewer)).values("pk")
+    viewer_in_network = is_in_network(viewer)
+    shown = Amplification.objects.filter(action__in=visible)
+    aggregates = {}
+    for kind in AmplificationKind.values:
+        aggregates[f"given_{kind}"] = Count("id", filter=Q(group=group, kind=kind))
+        aggregates[f"received_{kind}"] = Count("id", filter=Q(action__host_group=group, kind=kind))
+    counts = shown.filter(Q(group=group) | Q(action__host_group=group)).aggregate(**aggregates)
+    latest_given = list(
+        shown.filter(group=group)
+        .select_related("action", "action__host_group", "action__place")
+        .order_by("-created_at", "-id")[:latest]
+    )
+    latest_received = [
+        AmplifiedLine(
+            amplification=row, name=group_label(row.group, viewer_in_network=viewer_in_network)
+        )
+        for row in shown.filter(action__host_group=group)
+        .select_related("action", "group")
+        .order_by("-created_at", "-id")[:latest]
+    ]
+    cohosting = list(
+        Action.objects.filter(
+            actions_visible_q(viewer),
+            amplifications__group=group,
+            amplifications__kind=AmplificationKind.COHOST,
+        )
+        .select_related("host_group", "place")
+        .order_by("-starts_at", "-id")[:latest]
+    )
+    for action in cohosting:
+        action.host_label = group_label(action.host_group, viewer_in_network=viewer_in_network)
+    return GroupAmplificationPanel(
+        group=group,
+        given=_kind_counts(counts, "given_"),
+        received=_kind_counts(counts, "received_"),
+        latest_given=latest_given,
+        latest_received=latest_received,
+        cohosting=cohosting,
+    )
+
+
+# --- The weaver's group timeline ---------------------------------------------
+# Weavers read it; they are in the network but not in the group, so group-only
+# and hidden actions stay out (network_shown_q).
+
+
+def amplification_entries(group: Group, *, limit: int) -> list[TimelineEntry]:
+    """Amplification the group gave and received, newest first (one query for both)."""
+    rows = (
+        Amplification.objects.filter(
+            Q(group=group) | Q(action__host_group=group), network_shown_q("action__")
+        )
+        .select_related("action", "action__host_group", "group", "by")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    entries = []
+    for row in rows:
+        people = _("%(count)s people") % {"count": row.people} if row.people else ""
+        if row.group_id == group.pk:
+            entry = TimelineEntry(
+                at=row.created_at,
+                kind="amplification",
+                label=_("Amplification"),
+                summary=_("%(kind)s “%(title)s” by %(host)s")
+                % {
+                    "kind": row.get_kind_display().capitalize(),
+                    "title": row.action.title,
+                    "host": row.action.host_group.name,
+                },
+                detail=people,
+                by=str(row.by) if row.by_id else "",
+                url=action_url(row.action_id),
+            )
+        else:
+            entry = TimelineEntry(
+                at=row.created_at,
+                kind="amplification",
+                label=_("Amplified"),
+                summary=_("%(group)s: %(kind)s “%(title)s”")
+                % {
+                    "group": row.group.name,
+                    "kind": row.get_kind_display(),
+                    "title": row.action.title,
+                },
+                detail=people,
+                url=action_url(row.action_id),
+            )
+        entries.append(entry)
+    return entries
+
+
+def hosted_action_entries(group: Group, *, limit: int) -> list[TimelineEntry]:
+    rows = (
+        Action.objects.filter(network_shown_q(), host_group=group)
+        .select_related("place", "created_by")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return [
+        TimelineEntry(
+            at=row.created_at,
+            kind="action",
+            label=_("Action"),
+            summary=_("Posted “%(title)s”, %(place)s") % {"title": row.title, "place": row.place},
+            detail=_("Starts %(date)s")
+            % {"date": timezone.localtime(row.starts_at).date().isoformat()},
+            by=str(row.created_by) if row.created_by_id else "",
+            url=action_url(row.pk),
+        )
+        for row in rows
+    ]
+
+
+# --- The weekly digest ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestRecipient:
+    email: str
+    language: str
+
+
+@dataclass
+class DigestContent:
+    group: Group
+    area: Place
+    requests: list[SupportRequest]
+    more_requests: int
+    actions: list[Action]
+    more_actions: int
+    recipients: list[DigestRecipient]
+
+
+def digest_area(group: Group) -> Place:
+    """Near a group: its own place one level up (the city around its neighbourhood),
+    or its own place when it sits at the top of the tree."""
+    return group.place.parent or group.place
+
+
+def digest_content(*, group_id: int, now: datetime) -> DigestContent | None:
+    """What the weekly digest tells one aligned or producing group (None for other groups).
+
+    Open requests and actions posted in the last week in the group's area,
+    public or network-wide, not hidden, not cancelled, not over, not its own;
+    the recipients are its admins and contacts whose address is not
+    suppressed. At most six queries whatever the network's size.
+    """
+    group = (
+        Group.objects.select_related("place", "place__parent")
+        .filter(pk=group_id, stage__in=DIGEST_STAGES)
+        .first()
+    )
+    if group is None:
+        return None
+    area = digest_area(group)
+    near = (
+        Action.objects.filter(network_shown_q(), in_place(area), ends_at__gte=now)
+        .exclude(status=ActionStatus.CANCELLED)
+        .exclude(host_group=group)
+    )
+    requests_qs = (
+        SupportRequest.objects.filter(is_open=True, action__in=near.values("pk"))
+        .select_related("action", "action__host_group", "action__place")
+        .order_by("action__starts_at", "id")
+    )
+    requests = list(requests_qs[: DIGEST_ITEMS + 1])
+    new_qs = (
+        near.filter(created_at__gte=now - timedelta(days=DIGEST_DAYS))
+        .select_related("host_group", "place")
+        .order_by("starts_at", "id")
+    )
+    actions = list(new_qs[: DIGEST_ITEMS + 1])
+    more_requests = requests_qs.count() - DIGEST_ITEMS if len(requests) > DIGEST_ITEMS else 0
+    more_actions = new_qs.count() - DIGEST_ITEMS if len(actions) > DIGEST_ITEMS else 0
+    people = list(
+        Membership.objects.filter(group=group, role__in=ACTING_ROLES, person__is_active=True)
+        .select_related("person")
+        .order_by("person__email")
+    )
+    emails = {membership.person.email.lower() for membership in people}
+    suppressed = set(
+        Suppression.objects.annotate(address=Lower("email"))
+        .filter(address__in=emails)
+        .values_list("address", flat=True)
+    )
+    recipients = []
+    for membership in people:
+        email = membership.person.email
+        if email.lower() in suppressed:
+            continue
+        recipients.append(DigestRecipient(email=email, language=membership.person.language))
+    return DigestContent(
+        group=group,
+        area=area,
+        requests=requests[:DIGEST_ITEMS],
+        more_requests=more_requests,
+        actions=actions[:DIGEST_ITEMS],
+        more_actions=more_actions,
+        recipients=recipients,
+    )
+
+
+def digest_group_ids() -> list[int]:
+    """Every group that gets the weekly digest: aligned and producing groups."""
+    return list(
+        Group.objects.filter(stage__in=DIGEST_STAGES).order_by("pk").values_list("pk", flat=True)
+    )
+
+
+# --- Ties between groups ----------------------------------------------------------
+
+
+def cohost_ties() -> Q:
+    """Q over Group: it co-hosts another group's action, or another group co-hosts its own."""
+    across = Amplification.objects.filter(kind=AmplificationKind.COHOST).exclude(
+        group=F("action__host_group")
+    )
+    return Q(Exists(across.filter(group=OuterRef("pk")))) | Q(
+        Exists(across.filter(action__host_group=OuterRef("pk")))
+    )

@@ -1,0 +1,267 @@
+"""Reads for the list of actions, the map, the action page and the feeds, in fixed queries.
+
+Every read starts from ``actions.selectors.actions_visible_to`` (or
+``actions_public`` for what anonymous readers of feeds get), so nothing here
+can show an action to someone the visibility rule hides it from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from actions.models import (
+    Action,
+    Amplification,
+    AmplificationKind,
+    ModerationDecision,
+    Tactic,
+)
+from actions.selectors import actions_public, actions_visible_to
+from coalition.models import Place, WorkingGroup
+from coalition.permissions import can_post_action_for, memberships_of
+from coalition.selectors import in_place, places_for_choice
+from members.models import Group
+
+# The map never sends more markers than this: the newest ones in the box.
+# Past it the answer says "truncated" and the person zooms in.
+MAP_FEATURE_LIMIT = 500
+FEED_ENTRIES = 50
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    """West, south, east, north in degrees; west > east means the box crosses 180°."""
+
+    west: Decimal
+    south: Decimal
+    east: Decimal
+    north: Decimal
+
+    def as_param(self) -> str:
+        return ",".join(str(value) for value in (self.west, self.south, self.east, self.north))
+
+
+@dataclass(frozen=True)
+class ActionFilters:
+    """The narrowing a person chose on the list or the map; ``None`` means "any".
+
+    ``place`` is a loaded place (the list's form has them all); ``place_id``
+    serves callers that have only the id (the map's data endpoint), at the
+    price of a subquery instead of a constant prefix.
+    """
+
+    place: Place | None = None
+    place_id: int | None = None
+    kind: str | None = None
+    tactic: str | None = None  # a tactic's slug
+    working_group: str | None = None  # a working group's slug
+    date_from: date | None = None  # starts on or after this day (local time)
+    date_to: date | None = None  # starts on or before this day (local time)
+    bbox: BoundingBox | None = None
+
+
+@dataclass(frozen=True)
+class ListingChoices:
+    """What the filters offer, loaded once per page (one query each)."""
+
+    places: list[Place]
+    working_groups: list[WorkingGroup]
+    tactics: list[Tactic]
+
+
+def listing_choices() -> ListingChoices:
+    return ListingChoices(
+        places=places_for_choice(),
+        working_groups=list(WorkingGroup.objects.only("id", "name", "slug").order_by("name")),
+        tactics=list(Tactic.objects.only("id", "title", "slug").order_by("title")),
+    )
+
+
+def _local_midnight(day: date) -> datetime:
+    # zoneinfo resolves a midnight that a DST change skips instead of failing.
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _bbox_q(box: BoundingBox) -> Q:
+    latitude = Q(latitude__gte=box.south, latitude__lte=box.north)
+    if box.west <= box.east:
+        longitude = Q(longitude__gte=box.west, longitude__lte=box.east)
+    else:
+        longitude = Q(longitude__gte=box.west) | Q(longitude__lte=box.east)
+    return latitude & longitude
+
+
+def actions_filter_q(filters: ActionFilters) -> Q:
+    """Q over Action for the chosen filters; joins instead of extra queries."""
+    q = Q()
+    if filters.place is not None:
+        q &= in_place(filters.place)
+    elif filters.place_id is not None:
+        path = Place.objects.filter(pk=filters.place_id).values("path")[:1]
+        q &= Q(place__path__startswith=Subquery(path))
+    if filters.kind:
+        q &= Q(kind=filters.kind)
+    if filters.tactic:
+        q &= Q(tactic__slug=filters.tactic)
+    if filters.working_group:
+        # One row per action: a group is in a working group at most once.
+        q &= Q(host_group__working_groups__slug=filters.working_group)
+    if filters.date_from:
+        q &= Q(starts_at__gte=_local_midnight(filters.date_from))
+    if filters.date_to:
+        q &= Q(starts_at__lt=_local_midnight(filters.date_to + timedelta(days=1)))
+    if filters.bbox is not None:
+        q &= _bbox_q(filters.bbox)
+    return q
+
+
+def _amplification_count():
+    counted = (
+        Amplification.objects.filter(action=OuterRef("pk"))
+        .order_by()
+        .values("action")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _cards(queryset: QuerySet[Action]) -> QuerySet[Action]:
+    """What a card shows: host, place and counts in the same query, no long texts."""
+    return (
+        queryset.select_related("host_group", "place")
+        .defer("description", "story", "hidden_reason")
+        .annotate(amplification_count=_amplification_count())
+    )
+
+
+def actions_listing(user, filters: ActionFilters, *, now: datetime | None = None):
+    """The network's actions ``user`` may see: coming up first, then the past.
+
+    Order: actions that have not ended yet (coming up and happening now) by
+    start, soonest first; then those that ended, newest first. ``is_past`` (0
+    or 1) tells the page where "Recently" begins. Paginate it: one count and
+    one page query whatever the number of actions.
+    """
+    now = now or timezone.now()
+    ended = Q(ends_at__lt=now)
+    return (
+        _cards(actions_visible_to(user).filter(actions_filter_q(filters)))
+        .annotate(
+            is_past=Case(When(ended, then=Value(1)), default=Value(0), output_field=IntegerField())
+        )
+        .order_by(
+            "is_past",
+            Case(When(~ended, then=F("starts_at"))).asc(),
+            F("starts_at").desc(),
+            "-id",
+        )
+    )
+
+
+def actions_on_map(user, filters: ActionFilters) -> QuerySet[Action]:
+    """Actions with coordinates (inside ``filters.bbox`` if given), newest first, as cards."""
+    return (
+        _cards(actions_visible_to(user).filter(actions_filter_q(filters)))
+        .filter(latitude__isnull=False, longitude__isnull=False)
+        .order_by("-starts_at", "-id")
+    )
+
+
+def map_features(user, filters: ActionFilters) -> tuple[list[dict], bool]:
+    """Up to ``MAP_FEATURE_LIMIT`` rows for the map's markers, and whether more were left out.
+
+    One query whatever the data: the visible actions inside the box (the
+    ``(latitude, longitude)`` index), newest first, one row past the limit
+    to know whether the answer is complete. Only the fields a marker needs:
+    never a person's data.
+    """
+    rows = list(
+        actions_visible_to(user)
+        .filter(actions_filter_q(filters))
+        .filter(latitude__isnull=False, longitude__isnull=False)
+        .order_by("-starts_at", "-id")
+        .values("id", "title", "starts_at", "kind", "latitude", "longitude")[
+            : MAP_FEATURE_LIMIT + 1
+        ]
+    )
+    return rows[:MAP_FEATURE_LIMIT], len(rows) > MAP_FEATURE_LIMIT
+
+
+@dataclass
+class ActionPage:
+    """The action page's data, read in a fixed number of queries."""
+
+    action: Action
+    cohosts: list[Group] = field(default_factory=list)
+    decision: ModerationDecision | None = None  # why it is hidden, when it is
+
+
+def action_for(user, pk: int) -> Action | None:
+    """One action ``user`` may see, with its host, place and tactic; ``None`` otherwise."""
+    return (
+        actions_visible_to(user)
+        .select_related("host_group", "place", "tactic")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def action_page(user, pk: int) -> ActionPage | None:
+    """The action, its co-host groups and, when hidden, the latest decision to hide it.
+
+    Two queries (three for a hidden action), whatever the number of
+    amplifications; ``None`` when ``user`` may not see it.
+    """
+    action = action_for(user, pk)
+    if action is None:
+        return None
+    cohosts = list(
+        Group.objects.filter(
+            amplifications_given__action=action,
+            amplifications_given__kind=AmplificationKind.COHOST,
+        )
+        .only("id", "name", "slug")
+        .order_by("name", "id")
+    )
+    decision = None
+    if action.is_hidden:
+        decision = action.decisions.filter(hidden=True).order_by("-at", "-id").first()
+    return ActionPage(action=action, cohosts=cohosts, decision=decision)
+
+
+def posting_groups(user) -> tuple[list[Group], list[Group]]:
+    """The person's groups: those they may post for, and those that must sign first (one query)."""
+    groups = list(
+        Group.objects.filter(pk__in=list(memberships_of(user)))
+        .only("id", "name", "slug", "place_id", "signed_version_id", "needs_resign")
+        .order_by("name", "id")
+    )
+    postable = [group for group in groups if can_post_action_for(user, group)]
+    return postable, [group for group in groups if group not in postable]
+
+
+def actions_for_feed() -> list[Action]:
+    """The latest ``FEED_ENTRIES`` public, not hidden actions, newest posted first (one query)."""
+    return list(
+        actions_public()
+        .select_related("host_group", "place")
+        .order_by("-created_at", "-id")[:FEED_ENTRIES]
+    )

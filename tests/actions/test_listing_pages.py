@@ -1,0 +1,254 @@
+"""/actions/: what each person sees, in which order, filtered and paged, in fixed queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from actions.models import Action, Amplification, Tactic
+from actions.views.listing import ACTIONS_PER_PAGE
+from coalition.models import PlaceKind, WorkingGroup
+from tests.factories import GroupFactory, make_action, make_place
+
+pytestmark = pytest.mark.django_db
+
+URL = "/actions/"
+CAST = ["outsider", "group_member", "group_admin", "weaver", "steering_member"]
+
+
+def _titles(response) -> list[str]:
+    return [action.title for action in response.context["page"].object_list]
+
+
+def test_the_list_has_its_stable_address():
+    assert reverse("actions:list") == URL
+
+
+@pytest.mark.parametrize("person", [None, *CAST])
+def test_everyone_opens_the_list(client, request, group, person):
+    make_action(group, title="Clean air picnic")
+    if person:
+        client.force_login(request.getfixturevalue(person))
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert "Clean air picnic" in response.content.decode()
+
+
+def test_anonymous_visitors_see_only_public_actions_that_are_not_hidden(client, group):
+    make_action(group, title="Public walk")
+    make_action(group, title="Network meeting", visibility="network")
+    make_action(group, title="Group planning", visibility="group")
+    make_action(group, title="Hidden walk", hidden_at=timezone.now(), hidden_reason="Spam")
+
+    response = client.get(URL)
+
+    assert _titles(response) == ["Public walk"]
+    body = response.content.decode()
+    for secret in ("Network meeting", "Group planning", "Hidden walk"):
+        assert secret not in body
+    assert response.context["page"].paginator.count == 1
+
+
+@pytest.mark.parametrize(
+    ("person", "expected"),
+    [
+        ("outsider", {"Public walk", "Network meeting"}),
+        ("weaver", {"Public walk", "Network meeting"}),
+        ("steering_member", {"Public walk", "Network meeting"}),
+        ("group_member", {"Public walk", "Network meeting", "Group planning", "Hidden walk"}),
+        ("group_admin", {"Public walk", "Network meeting", "Group planning", "Hidden walk"}),
+    ],
+)
+def test_each_person_sees_what_the_visibility_rule_allows(client, request, group, person, expected):
+    make_action(group, title="Public walk")
+    make_action(group, title="Network meeting", visibility="network")
+    make_action(group, title="Group planning", visibility="group")
+    make_action(group, title="Hidden walk", hidden_at=timezone.now(), hidden_reason="Spam")
+    client.force_login(request.getfixturevalue(person))
+
+    assert set(_titles(client.get(URL))) == expected
+
+
+def test_a_steward_sees_hidden_actions_with_a_badge(client, group, make_person):
+    make_action(group, title="Hidden walk", hidden_at=timezone.now(), hidden_reason="Spam")
+    client.force_login(make_person("steward@example.net", roles=("steward",)))
+
+    response = client.get(URL)
+
+    assert _titles(response) == ["Hidden walk"]
+    assert "hidden" in response.content.decode()
+
+
+def test_upcoming_actions_come_first_soonest_first_then_the_past_newest_first(client, group):
+    make_action(group, title="In two weeks", days_ahead=14)
+    make_action(group, title="Tomorrow", days_ahead=1)
+    make_action(group, title="Last month", days_ahead=-30)
+    make_action(group, title="Yesterday", days_ahead=-1)
+    now = timezone.now()
+    make_action(
+        group,
+        title="Happening now",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+    )
+
+    response = client.get(URL)
+
+    assert _titles(response) == [
+        "Happening now",
+        "Tomorrow",
+        "In two weeks",
+        "Yesterday",
+        "Last month",
+    ]
+    assert [a.title for a in response.context["upcoming"]] == [
+        "Happening now",
+        "Tomorrow",
+        "In two weeks",
+    ]
+    assert [a.title for a in response.context["past"]] == ["Yesterday", "Last month"]
+    body = response.content.decode()
+    assert body.index("Coming up") < body.index("Tomorrow") < body.index("Recently")
+    assert body.index("Recently") < body.index("Yesterday")
+
+
+def test_cards_show_host_place_kind_and_counts(client, group):
+    action = make_action(group, title="Letters to the mayor", kind="letters")
+    Action.objects.filter(pk=action.pk).update(rsvp_count=4, capacity=10)
+    for kind in ("endorse", "share"):
+        Amplification.objects.create(action=action, group=GroupFactory(), kind=kind)
+
+    body = client.get(URL).content.decode()
+
+    assert "Riverside Tenants" in body
+    assert "Riverside" in body
+    assert "Letter writing" in body
+    assert "2 amplifications" in body
+    assert "4 people coming" in body
+    assert reverse("actions:detail", kwargs={"pk": action.pk}) in body
+
+
+def test_the_place_filter_takes_the_place_and_everything_under_it(client, group, place):
+    district = make_place("Old Town", kind=PlaceKind.DISTRICT, parent=place)
+    elsewhere = make_place("Lakeside")
+    make_action(group, title="In the city")
+    make_action(group, title="In the district", place=district)
+    make_action(group, title="Elsewhere", place=elsewhere)
+
+    assert set(_titles(client.get(URL, {"place": place.pk}))) == {"In the city", "In the district"}
+    assert _titles(client.get(URL, {"place": district.pk})) == ["In the district"]
+
+
+def test_the_kind_and_tactic_filters(client, group):
+    tactic = Tactic.objects.create(title="Clean air walk", slug="clean-air-walk", summary="Walk.")
+    make_action(group, title="Walk from the playbook", tactic=tactic)
+    make_action(group, title="Petition", kind="petition")
+
+    assert _titles(client.get(URL, {"kind": "petition"})) == ["Petition"]
+    assert _titles(client.get(URL, {"tactic": "clean-air-walk"})) == ["Walk from the playbook"]
+
+
+def test_the_working_group_filter_is_the_host_groups(client, group):
+    transport = WorkingGroup.objects.create(name="Transport", slug="transport")
+    other = WorkingGroup.objects.create(name="Schools", slug="schools")
+    group.working_groups.add(transport, other)
+    make_action(group, title="Bus lane ride")
+    make_action(GroupFactory(), title="Other group's walk")
+
+    response = client.get(URL, {"working_group": "transport"})
+
+    assert _titles(response) == ["Bus lane ride"]
+
+
+def test_the_date_range_is_in_local_days(client, group, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    day = timezone.localdate() + timedelta(days=10)
+    late_evening = timezone.make_aware(
+        timezone.datetime.combine(day, timezone.datetime.min.time())
+        + timedelta(hours=23, minutes=30)
+    )
+    make_action(group, title="Late that day", starts_at=late_evening, ends_at=late_evening)
+    next_day = late_evening + timedelta(hours=1)
+    make_action(group, title="The day after", starts_at=next_day, ends_at=next_day)
+
+    response = client.get(URL, {"date_from": day.isoformat(), "date_to": day.isoformat()})
+
+    assert _titles(response) == ["Late that day"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"place": "999999"},
+        {"kind": "picnic"},
+        {"tactic": "from-nowhere"},
+        {"working_group": "nope"},
+        {"date_from": "31/31/2020"},
+        {"date_from": "2030-01-02", "date_to": "2030-01-01"},
+        {"page": "many"},
+        {"page": "-3"},
+        {"place": "x" * 10_000},
+    ],
+)
+def test_bad_filters_are_shown_as_errors_never_a_500(client, group, params):
+    make_action(group, title="Clean air picnic")
+
+    response = client.get(URL, params)
+
+    assert response.status_code == 200
+    if "page" not in params:
+        assert response.context["form"].errors
+
+
+def test_the_list_is_paged_and_keeps_the_filters(client, group):
+    for number in range(ACTIONS_PER_PAGE + 5):
+        make_action(group, title=f"Walk {number}", days_ahead=number + 1)
+
+    first = client.get(URL, {"kind": "event"})
+    second = client.get(URL, {"kind": "event", "page": 2})
+
+    assert len(_titles(first)) == ACTIONS_PER_PAGE
+    assert len(_titles(second)) == 5
+    assert "kind=event&amp;page=2" in first.content.decode()
+    assert not set(_titles(first)) & set(_titles(second))
+
+
+def _many_actions(group, count: int, *, amplifiers) -> None:
+    for number in range(count):
+        action = make_action(
+            group,
+            title=f"Action {number}",
+            days_ahead=(number % 7) - 3,
+            visibility=("public", "network", "group")[number % 3],
+        )
+        for amplifier in amplifiers:
+            Amplification.objects.create(action=action, group=amplifier, kind="endorse")
+
+
+@pytest.mark.parametrize("person", [None, "group_member"])
+def test_the_list_costs_the_same_queries_for_3_or_40_actions(
+    client, request, group, person, django_assert_num_queries
+):
+    amplifiers = [GroupFactory() for _ in range(2)]
+    WorkingGroup.objects.create(name="Transport", slug="transport")
+    Tactic.objects.create(title="Clean air walk", slug="clean-air-walk", summary="Walk.")
+    if person:
+        client.force_login(request.getfixturevalue(person))
+    # The coalition's name (layout), the filters' choices (places, working
+    # groups, tactics), the count and the page; a logged-in person adds the
+    # session, the user, their memberships and roles.
+    expected = 6 if person is None else 10
+
+    _many_actions(group, 3, amplifiers=amplifiers)
+    with django_assert_num_queries(expected):
+        assert client.get(URL, {"kind": "event"}).status_code == 200
+
+    _many_actions(group, 37, amplifiers=amplifiers)
+    with django_assert_num_queries(expected):
+        response = client.get(URL, {"kind": "event"})
+    assert response.context["page"].paginator.count > 3
