@@ -135,6 +135,14 @@ def can_moderate(user) -> bool:
 PERMISSIONS["moderate"] = can_moderate
 
 
+def can_report_day(user) -> bool:
+    """Mark a day of action as reported: the steering committee."""
+    return has_role(user, Role.STEERING)
+
+
+PERMISSIONS["report_day"] = can_report_day
+
+
 def is_in_network(user) -> bool:
     """Network-only content: people in a member group, or holding a network role."""
     return bool(memberships_of(user)) or bool(roles_of(user))

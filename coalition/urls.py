@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("members.urls")),
     path("", include("actions.urls")),
+    path("", include("convergence.urls")),
 ]
 
 if settings.DEBUG:

@@ -88,3 +88,26 @@ def make_action(group: Group, *, by: User | None = None, days_ahead: int = 7, **
     }
     values.update(fields)
     return Action.objects.create(host_group=group, **values)
+
+
+def make_day(*, places=(), status: str = "open", days_ahead: int = 14, hours: int = 48, **fields):
+    """A day of action covering ``places`` (created directly, no announcement)."""
+    from datetime import timedelta
+
+    from convergence.models import DayOfAction
+
+    start = timezone.now() + timedelta(days=days_ahead)
+    values = {
+        "title": "Clean Air Day",
+        "slug": "clean-air-day",
+        "purpose": "Show the council that every neighbourhood wants clean air.",
+        "target": "The city council",
+        "ask": "Adopt the clean air zone.",
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=hours),
+        "status": status,
+    }
+    values.update(fields)
+    day = DayOfAction.objects.create(**values)
+    day.places.set(places)
+    return day

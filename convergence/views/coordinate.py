@@ -1,0 +1,3 @@
+"""coordinate pages."""
+
+urlpatterns: list = []

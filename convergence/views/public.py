@@ -1,0 +1,3 @@
+"""public pages."""
+
+urlpatterns: list = []
