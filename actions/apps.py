@@ -7,9 +7,10 @@ class ActionsConfig(AppConfig):
     verbose_name = _("Local actions")
 
     def ready(self) -> None:
-        from actions import hooks_moderation
+        # Each area adds itself to lower apps' pages (group page, timeline,
+        # ties, home page) and to the action page.
+        from actions import hooks_amplification, hooks_home, hooks_moderation
 
         hooks_moderation.register()
-        from actions import hooks_amplification
-
         hooks_amplification.register()
+        hooks_home.register()

@@ -17,7 +17,9 @@ from coalition.services import statement_draft_create, statement_publish
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "coalition/home.html")
+    from coalition.panels import home_panels
+
+    return render(request, "coalition/home.html", {"panels": home_panels(request)})
 
 
 @never_cache

@@ -59,41 +59,56 @@ def test_home_uses_a_fixed_number_of_queries(
     viewer = make_person("viewer@example.net", roles=("weaver", "steering"))
     client.force_login(viewer)
 
-    # session, user, coalition, the viewer's roles
-    with django_assert_num_queries(4):
+    # session, user, coalition, the viewer's roles and memberships, the next actions
+    with django_assert_num_queries(6):
         assert client.get("/").status_code == 200
 
 
-def test_anonymous_home_needs_one_query(client, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_anonymous_home_needs_two_queries(client, django_assert_num_queries):
+    # the coalition, the next actions
+    with django_assert_num_queries(2):
         client.get("/")
 
 
+def test_home_lists_the_next_actions_the_viewer_may_see(client, group):
+    from tests.factories import make_action
+
+    make_action(group, title="Public air walk")
+    make_action(group, title="Members-only planning", visibility="network")
+
+    page = client.get("/").content.decode()
+
+    assert "Public air walk" in page
+    assert "Members-only planning" not in page
+
+
 class TestNavigation:
+    # The navigation is read off the privacy page: it has the layout and
+    # nothing else that needs the real URL map.
     @pytest.fixture(autouse=True)
     def _every_page_exists(self, settings):
         settings.ROOT_URLCONF = "tests.coalition.nav_urls"
 
     def test_the_public_sees_the_public_pages_only(self, client):
-        assert nav_labels(client.get("/")) == ["Statement", "Actions", "Days of action", "Impact"]
+        assert nav_labels(client.get("/privacy/")) == ["Statement", "Actions", "Days of action", "Impact"]
 
     def test_a_group_member_also_sees_their_groups(self, client, outsider):
         client.force_login(outsider)
 
-        assert "My groups" in nav_labels(client.get("/"))
-        assert "Weave" not in nav_labels(client.get("/"))
+        assert "My groups" in nav_labels(client.get("/privacy/"))
+        assert "Weave" not in nav_labels(client.get("/privacy/"))
 
     def test_a_weaver_sees_the_pipeline_and_the_dashboard(self, client, weaver):
         client.force_login(weaver)
 
-        labels = nav_labels(client.get("/"))
+        labels = nav_labels(client.get("/privacy/"))
 
         assert "Weave" in labels and "Dashboard" in labels
 
     def test_a_steering_member_sees_the_dashboard_not_the_pipeline(self, client, steering_member):
         client.force_login(steering_member)
 
-        labels = nav_labels(client.get("/"))
+        labels = nav_labels(client.get("/privacy/"))
 
         assert "Dashboard" in labels and "Weave" not in labels
 
@@ -112,7 +127,7 @@ class TestNavigation:
     def test_a_page_not_built_yet_is_not_linked(self, client, settings):
         settings.ROOT_URLCONF = "tests.coalition.bare_urls"
 
-        assert nav_labels(client.get("/")) == []
+        assert nav_labels(client.get("/privacy/")) == []
 
 
 class TestPermissionRequired:
