@@ -51,7 +51,17 @@ PAGES: list[tuple[str, str]] = [
     ("floor", "/bench/floor"),
     ("home", "/"),
     ("healthz", "/healthz"),
+    ("statement", "/statement/"),
+    ("actions", "/actions/"),
+    ("action", "/actions/1/"),
+    ("map-data", "/actions/map/data.geojson?bbox=-5,54,-4,55"),
+    ("feed", "/actions/feed.atom"),
+    ("playbook", "/playbook/"),
+    # Behind login: measured by default only with --login weaver@example.org.
+    ("weave", "/weave/"),
+    ("weave-thin", "/weave/thin/"),
 ]
+LOGIN_ONLY = {"weave", "weave-thin"}
 FLOOR = PAGES[0]
 
 # Repeated here rather than imported from coalition.demo, because the client
@@ -109,16 +119,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.workers < 1 or args.concurrency < 1 or args.duration <= 0 or args.warmup < 0:
         parser.error("need --workers, --concurrency >= 1, --duration > 0, --warmup >= 0")
     try:
-        args.pages = choose_pages(args.paths)
+        args.pages = choose_pages(args.paths, logged_in=bool(args.login))
     except ValueError as error:
         parser.error(str(error))
     return args
 
 
-def choose_pages(spec: str) -> list[tuple[str, str]]:
+def choose_pages(spec: str, *, logged_in: bool = False) -> list[tuple[str, str]]:
     """The pages to measure, floor first, from ``--paths``."""
     if not spec.strip():
-        return list(PAGES)
+        return [page for page in PAGES if logged_in or page[0] not in LOGIN_ONLY]
     by_name = dict(PAGES)
     chosen: list[tuple[str, str]] = [FLOOR]
     for item in (part.strip() for part in spec.split(",")):
