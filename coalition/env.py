@@ -94,3 +94,12 @@ def email_settings(url: str, base_dir: Path) -> dict[str, object]:
     raise ImproperlyConfigured(
         f"EMAIL_URL scheme {scheme!r} is not known: use smtp, smtps, console, file or locmem."
     )
+
+
+def redis_neighbour_db(url: str) -> str:
+    """The same Redis server with the next database number (redis://h:6379/0 -> /1)."""
+    parts = urlsplit(url)
+    current = parts.path.strip("/") or "0"
+    if not current.isdecimal():
+        raise ImproperlyConfigured(f"REDIS_URL must end with a database number, not {url!r}.")
+    return parts._replace(path=f"/{int(current) + 1}").geturl()

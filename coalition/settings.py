@@ -19,6 +19,7 @@ from coalition.env import (
     env_int,
     env_list,
     env_str,
+    redis_neighbour_db,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -136,11 +137,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis: Celery broker and the shared cache. Without it, tasks run in-process
 # after the transaction commits and the cache lives in each process.
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
+# The cache gets a Redis database of its own: clearing the cache must never
+# drop the broker's queued tasks.
+CACHE_URL = env_str("CACHE_URL") or (redis_neighbour_db(REDIS_URL) if REDIS_URL else "")
+if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": "coalition",
         }
     }
@@ -170,6 +174,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "actions.tasks.digest_send_weekly",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
+    # Days of action: reminders 24 h ahead and follow-ups, each sent once, and
+    # days going live and closing with their windows (convergence/tasks.py).
+    "convergence-notices-due": {"task": "convergence.tasks.notices_due", "schedule": 300.0},
+    "convergence-days-advance": {"task": "convergence.tasks.days_advance", "schedule": 300.0},
 }
 # A delivery claimed longer ago than this is taken back and sent again; it must
 # outlast the longest batch (CELERY_TASK_TIME_LIMIT).
@@ -239,6 +247,10 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 MEDIA_URL = "/media/"
+# Toolkit files of days of action above this size are refused (convergence/services/toolkit.py).
+TOOLKIT_MAX_UPLOAD_MB = env_int("TOOLKIT_MAX_UPLOAD_MB", 10)
+if TOOLKIT_MAX_UPLOAD_MB < 1:
+    raise ImproperlyConfigured("TOOLKIT_MAX_UPLOAD_MB must be at least 1.")
 
 # API
 REST_FRAMEWORK = {
@@ -269,6 +281,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a proxy that appends the client's address to X-Forwarded-For, rate
+# limits key on its last hop (coalition/client_ip.py); never set it without one.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", default=False)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Map tiles of /actions/map/, a Leaflet URL template; empty: markers on a plain
 # background. Their origin is added to img-src ({s} subdomains as a wildcard).

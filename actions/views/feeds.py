@@ -8,6 +8,7 @@ anyone who may not see it, like the action page.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -94,18 +95,14 @@ def ics_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def action_ics(action: Action, *, page_url: str, domain: str) -> str:
-    """One VEVENT in a VCALENDAR, CRLF line endings, folded lines."""
+def action_vevent(action: Action, *, page_url: str, domain: str) -> list[str]:
+    """The content lines (unfolded) of one action's VEVENT, for a calendar of one or many."""
     location = ", ".join(part for part in (action.address.strip(), action.place.name) if part)
     hosted = _("Hosted by %(group)s") % {"group": action.host_group.name}
     description = "\n\n".join(
         part for part in (hosted, action.description.strip(), page_url) if part
     )
     lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Coalition//Actions//EN",
-        "CALSCALE:GREGORIAN",
         "BEGIN:VEVENT",
         f"UID:{action.pk}@{domain}",
         f"DTSTAMP:{ics_utc(action.updated_at)}",
@@ -120,8 +117,29 @@ def action_ics(action: Action, *, page_url: str, domain: str) -> str:
     ]
     if action.latitude is not None and action.longitude is not None:
         lines.append(f"GEO:{action.latitude};{action.longitude}")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
+    lines.append("END:VEVENT")
+    return lines
+
+
+def ics_calendar(vevents: Iterable[list[str]], *, name: str = "") -> str:
+    """A VCALENDAR of ``vevents`` (CRLF, folded lines); ``name`` becomes its X-WR-CALNAME."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Coalition//Actions//EN",
+        "CALSCALE:GREGORIAN",
+    ]
+    if name:
+        lines.append(f"X-WR-CALNAME:{ics_escape(name)}")
+    for vevent in vevents:
+        lines += vevent
+    lines.append("END:VCALENDAR")
     return "".join(ics_fold(line) + "\r\n" for line in lines)
+
+
+def action_ics(action: Action, *, page_url: str, domain: str) -> str:
+    """One VEVENT in a VCALENDAR."""
+    return ics_calendar([action_vevent(action, page_url=page_url, domain=domain)])
 
 
 @require_safe

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from coalition.env import email_settings, env_bool, env_int, env_list
+from coalition.env import email_settings, env_bool, env_int, env_list, redis_neighbour_db
 
 
 def test_no_email_url_writes_email_to_the_console(tmp_path):
@@ -58,3 +58,15 @@ def test_lists_are_comma_separated_and_trimmed(monkeypatch):
     monkeypatch.setenv("HOSTS", " a.example , b.example,, ")
 
     assert env_list("HOSTS") == ["a.example", "b.example"]
+
+
+def test_the_cache_defaults_to_the_next_redis_database():
+    assert redis_neighbour_db("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/1"
+    assert redis_neighbour_db("redis://:secret@cache.example.net:6380") == (
+        "redis://:secret@cache.example.net:6380/1"
+    )
+
+
+def test_a_redis_url_with_a_strange_database_fails_loudly():
+    with pytest.raises(ImproperlyConfigured, match="database number"):
+        redis_neighbour_db("redis://127.0.0.1:6379/cache")
