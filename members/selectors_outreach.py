@@ -39,7 +39,8 @@ def audience_groups(audience: dict) -> QuerySet[Group]:
     """The groups an audience (as stored on ``OutreachMessage.audience``) points at.
 
     Every filter narrows: stages (any of), place and everything under it,
-    working group, caucus, and ``resign`` for groups asked to re-sign.
+    places (under any of them), working group, caucus, and ``resign`` for
+    groups asked to re-sign.
     """
     groups = Group.objects.all()
     if audience.get("stages"):
@@ -49,6 +50,12 @@ def audience_groups(audience: dict) -> QuerySet[Group]:
         if place is None:
             return Group.objects.none()
         groups = groups.filter(in_place(place))
+    if audience.get("places"):
+        paths = Place.objects.filter(pk__in=audience["places"]).values_list("path", flat=True)
+        any_of = Q(pk__in=[])
+        for path in paths:
+            any_of |= Q(place__path__startswith=path)
+        groups = groups.filter(any_of)
     if audience.get("working_group"):
         groups = groups.filter(working_groups=audience["working_group"])
     if audience.get("caucus"):
@@ -180,6 +187,9 @@ def audience_description(audience: dict) -> list[str]:
         if audience.get(key):
             name = model.objects.filter(pk=audience[key]).values_list("name", flat=True).first()
             parts.append(text % {"name": name or "?"})
+    if audience.get("places"):
+        names = Place.objects.filter(pk__in=audience["places"]).values_list("name", flat=True)
+        parts.append(_("in %(names)s and everything under them") % {"names": ", ".join(names)})
     if audience.get("resign"):
         parts.append(_("asked to re-sign the statement"))
     return parts or [_("every group in the network")]

@@ -373,6 +373,16 @@ def _clean_audience(audience: dict) -> dict:
         if not model.objects.filter(pk=pk).exists():
             raise RuleBroken(message, field=key)
         clean[key] = int(pk)
+    # Several places at once (any of these subtrees): a day of action's announcement.
+    places = audience.get("places") or []
+    if places:
+        try:
+            ids = sorted({int(getattr(value, "pk", value)) for value in places})
+        except (TypeError, ValueError):
+            raise RuleBroken(_("Choose places from the list."), field="places") from None
+        if Place.objects.filter(pk__in=ids).count() != len(ids):
+            raise RuleBroken(_("Choose places from the list."), field="places")
+        clean["places"] = ids
     if audience.get("resign"):
         clean["resign"] = True
     return clean

@@ -1,0 +1,239 @@
+"""Reads for coordinators and hosts: the toolkit, the coordination view and the CSV export.
+
+Each read is a fixed number of queries whatever the number of events, places
+or groups. Lists that show events go through ``actions_visible_q`` like every
+read of actions; the lists of places and groups "without an event" count any
+registered event that is not cancelled, because they show places and groups,
+not the events themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from actions.models import Action, ActionStatus, SupportRequest
+from actions.selectors import actions_visible_q
+from actions.selectors_listing import posting_groups
+from coalition.models import Place
+from convergence.models import DayOfAction, Event, ToolkitItem, ToolkitVersion
+from convergence.selectors import days_visible_to
+from convergence.services.days import ANNOUNCED_STAGES
+from members.models import Group
+
+PER_PAGE = 50
+# The select of places to narrow to lists this many, in tree order; a deeper
+# place past them is still accepted by its id (see covered_place).
+PLACE_CHOICES_MAX = 500
+SORTS = {
+    "-rsvps": ("-action__rsvp_count", "action__starts_at", "id"),
+    "rsvps": ("action__rsvp_count", "action__starts_at", "id"),
+    "starts": ("action__starts_at", "id"),
+    "title": ("action__title", "id"),
+}
+
+
+def day_for_coordinator(slug: str) -> DayOfAction | None:
+    """Any day, drafts included (the views check the "coordinate" permission)."""
+    return DayOfAction.objects.filter(slug=slug).prefetch_related("places", "hub_groups").first()
+
+
+def day_for_viewer(user, slug: str) -> DayOfAction | None:
+    """A day ``user`` may see (published ones, or any for coordinators), with its places."""
+    return days_visible_to(user).filter(slug=slug).prefetch_related("places").first()
+
+
+def toolkit_of(day: DayOfAction, *, with_versions: bool = False) -> list[ToolkitItem]:
+    """The day's items in order with their current version; every version when asked.
+
+    One query, two with the versions.
+    """
+    items = ToolkitItem.objects.filter(day=day).select_related("current")
+    if with_versions:
+        items = items.prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=ToolkitVersion.objects.select_related("created_by").order_by("-number"),
+            )
+        )
+    return list(items.order_by("position", "id"))
+
+
+def toolkit_version_file(user, *, slug: str, version_id: int) -> ToolkitVersion | None:
+    """A version with a file, of a day ``user`` may see; ``None`` otherwise (one query)."""
+    return (
+        ToolkitVersion.objects.filter(
+            pk=version_id, item__day__in=days_visible_to(user).filter(slug=slug)
+        )
+        .exclude(file="")
+        .first()
+    )
+
+
+def covered_places(day: DayOfAction) -> list[Place]:
+    """The day's places and every place under them, in tree order (capped), for choices."""
+    return list(
+        Place.objects.filter(_covers(day, ""))
+        .only("id", "name", "depth", "path")
+        .order_by("path")[:PLACE_CHOICES_MAX]
+    )
+
+
+def covered_place(day: DayOfAction, pk: int) -> Place | None:
+    """One place in (or under) the day's places, by id; ``None`` if it is not (one query)."""
+    return Place.objects.filter(_covers(day, ""), pk=pk).only("id", "name", "depth", "path").first()
+
+
+def _covers(day: DayOfAction, prefix: str) -> Q:
+    """Rows whose place (``prefix`` + path) is in the day's places, from the prefetched places."""
+    q = Q(pk__in=[])
+    for place in day.places.all():
+        q |= Q(**{f"{prefix}path__startswith": place.path})
+    return q
+
+
+def _narrow(day: DayOfAction, place: Place | None, prefix: str) -> Q:
+    q = _covers(day, prefix)
+    if place is not None:
+        q &= Q(**{f"{prefix}path__startswith": place.path})
+    return q
+
+
+def _live_events(day: DayOfAction) -> QuerySet[Event]:
+    return Event.objects.filter(day=day).exclude(action__status=ActionStatus.CANCELLED)
+
+
+def _visible_events(day: DayOfAction, user) -> QuerySet[Event]:
+    return Event.objects.filter(
+        day=day, action__in=Action.objects.filter(actions_visible_q(user)).values("pk")
+    )
+
+
+def places_without_event(day: DayOfAction, place: Place | None = None) -> QuerySet[Place]:
+    """Covered places (and their sub-places) with no event anywhere in their subtree.
+
+    One SQL query: NOT EXISTS over the events whose place path starts with the
+    place's path.
+    """
+    has_event = _live_events(day).filter(action__place__path__startswith=OuterRef("path"))
+    return (
+        Place.objects.filter(_narrow(day, place, ""))
+        .filter(~Exists(has_event))
+        .only("id", "name", "kind", "depth", "path")
+        .order_by("path")
+    )
+
+
+def groups_not_registered(day: DayOfAction, place: Place | None = None) -> QuerySet[Group]:
+    """Signed (aligned or producing) groups in the covered places with no event for the day."""
+    registered = _live_events(day).filter(action__host_group=OuterRef("pk"))
+    return (
+        Group.objects.filter(_narrow(day, place, "place__"), stage__in=ANNOUNCED_STAGES)
+        .filter(~Exists(registered))
+        .select_related("place")
+        .only("id", "name", "slug", "stage", "place__id", "place__name")
+        .order_by("name", "id")
+    )
+
+
+def _event_rows(queryset: QuerySet[Event]) -> QuerySet[Event]:
+    return queryset.select_related("action", "action__host_group", "action__place")
+
+
+def events_with_open_support(day: DayOfAction, user, place: Place | None = None) -> QuerySet[Event]:
+    """Events (that ``user`` may see) asking the network for support, with their open requests."""
+    open_requests = SupportRequest.objects.filter(is_open=True)
+    return (
+        _event_rows(_visible_events(day, user))
+        .filter(_narrow(day, place, "action__place__"))
+        .filter(Exists(open_requests.filter(action=OuterRef("action"))))
+        .prefetch_related(
+            Prefetch(
+                "action__support_requests",
+                queryset=open_requests.order_by("created_at", "id"),
+                to_attr="open_requests",
+            )
+        )
+        .order_by("action__starts_at", "id")
+    )
+
+
+def events_by_rsvps(
+    day: DayOfAction, user, place: Place | None = None, sort: str = "-rsvps"
+) -> QuerySet[Event]:
+    """Every event ``user`` may see, with its RSVP count, in the chosen order."""
+    return (
+        _event_rows(_visible_events(day, user))
+        .filter(_narrow(day, place, "action__place__"))
+        .order_by(*SORTS.get(sort, SORTS["-rsvps"]))
+    )
+
+
+@dataclass
+class Coordination:
+    places: Page
+    groups: Page
+    support: Page
+    rsvps: Page
+
+
+def coordination(
+    day: DayOfAction, user, *, place: Place | None, sort: str, pages: dict[str, str | None]
+) -> Coordination:
+    """The four lists of the coordination view, each paginated (two queries each, three
+    for the support list)."""
+
+    def page(queryset, key: str) -> Page:
+        return Paginator(queryset, PER_PAGE).get_page(pages.get(key))
+
+    return Coordination(
+        places=page(places_without_event(day, place), "places_page"),
+        groups=page(groups_not_registered(day, place), "groups_page"),
+        support=page(events_with_open_support(day, user, place), "support_page"),
+        rsvps=page(events_by_rsvps(day, user, place, sort), "rsvps_page"),
+    )
+
+
+EXPORT_FIELDS = (
+    "action_id",
+    "action__title",
+    "action__host_group__name",
+    "action__place__name",
+    "action__starts_at",
+    "action__ends_at",
+    "action__status",
+    "action__rsvp_count",
+    "action__capacity",
+    "action__participants",
+    "action__letters_sent",
+    "action__signatures_gathered",
+    "action__media_pieces",
+)
+
+
+def events_for_export(day: DayOfAction, user, place: Place | None = None) -> Iterator[dict]:
+    """The day's events ``user`` may see, as plain rows, in one streamed query."""
+    return (
+        _visible_events(day, user)
+        .filter(_narrow(day, place, "action__place__"))
+        .order_by("action__starts_at", "id")
+        .values(*EXPORT_FIELDS)
+        .iterator(chunk_size=1000)
+    )
+
+
+def event_for_host(day: DayOfAction, event_id: int) -> Event | None:
+    """The day's event with its action, host group and place (one query)."""
+    return (
+        Event.objects.filter(day=day, pk=event_id)
+        .select_related("action", "action__host_group", "action__place")
+        .first()
+    )
+
+
+def groups_for_registration(user) -> tuple[list[Group], list[Group]]:
+    """The person's groups that may register events (signed), and those that must sign first."""
+    return posting_groups(user)
