@@ -525,3 +525,32 @@ def test_the_page_costs_the_same_queries_for_5_or_60_events(
         response = client.get(_url(day, **query))
     assert response.status_code == 200
     assert response.content.decode().count('class="card action-card day-event"') == 50
+
+
+def test_the_page_costs_the_same_queries_for_5_or_5000_events(
+    client, place, group, django_assert_num_queries
+):
+    """The issue's own sizes: the rows are inserted in bulk, the page read as usual."""
+    from datetime import timedelta
+
+    from actions.models import Action
+    from convergence.models import Event
+
+    day = make_day(places=[place], goal_events=10, goal_participants=100)
+    _many_events(day, group, [place], 5)
+    client.get(_url(day))
+    with django_assert_num_queries(7):
+        assert client.get(_url(day)).status_code == 200
+
+    start = day.starts_at + timedelta(hours=1)
+    actions = Action.objects.bulk_create(
+        Action(host_group=group, title=f"Bulk event {n}", kind="event", place=place,
+               starts_at=start, ends_at=start + timedelta(hours=1), visibility="public")
+        for n in range(4995)
+    )  # fmt: skip
+    Event.objects.bulk_create(Event(day=day, action=action) for action in actions)
+    assert Event.objects.filter(day=day).count() == 5000
+
+    with django_assert_num_queries(7):
+        response = client.get(_url(day))
+    assert response.status_code == 200
