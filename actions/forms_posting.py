@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actions.models import Action, ActionKind, ActionStatus, Tactic, Visibility
 from actions.selectors_listing import ActionFilters, BoundingBox, ListingChoices
+from actions.services.posting import without_control_characters
 from coalition.models import Place
 from members.models import Group
 
@@ -258,6 +259,20 @@ class ActionDetailsForm(forms.Form):
         for name in ("starts_at", "ends_at"):
             self.fields[name].help_text = _("Local time, %(zone)s.") % {"zone": zone}
 
+    # Control characters would break the Atom feed and email subjects; the
+    # service drops them too, these keep the form showing what will be saved.
+    def clean_title(self) -> str:
+        title = without_control_characters(self.cleaned_data["title"]).strip()
+        if not title:
+            raise forms.ValidationError(self.fields["title"].error_messages["required"])
+        return title
+
+    def clean_description(self) -> str:
+        return without_control_characters(self.cleaned_data["description"])
+
+    def clean_address(self) -> str:
+        return without_control_characters(self.cleaned_data["address"])
+
     def details(self) -> dict:
         """The cleaned details as the service takes them (objects, not ids)."""
         data = self.cleaned_data
@@ -342,6 +357,9 @@ class ActionEditForm(ActionDetailsForm):
         if not self.with_outcomes:
             for name in OUTCOME_FIELDS:
                 del self.fields[name]
+
+    def clean_story(self) -> str:
+        return without_control_characters(self.cleaned_data["story"])
 
     def changes(self) -> dict:
         """Only what differs from the action, so an unchanged field is never re-checked."""

@@ -59,10 +59,15 @@ def network_shown_q(prefix: str = "") -> Q:
     )
 
 
-def group_label(group: Group, *, viewer_in_network: bool) -> str:
-    """A group's name where the viewer may know it: listed signatories for everyone,
+def group_named(group: Group, *, viewer_in_network: bool) -> bool:
+    """Whether the viewer may know the group's name: listed signatories for everyone,
     any group for people in the network."""
-    if viewer_in_network or (group.listing_consent and group.signed_version_id):
+    return viewer_in_network or bool(group.listing_consent and group.signed_version_id)
+
+
+def group_label(group: Group, *, viewer_in_network: bool) -> str:
+    """A group's name where the viewer may know it (``group_named``), else "another group"."""
+    if group_named(group, viewer_in_network=viewer_in_network):
         return group.name
     return _("another group")
 
@@ -205,6 +210,7 @@ def amplify_panel(request, action: Action) -> AmplifyPanel:
 class PledgeLine:
     pledge: SupportPledge
     name: str
+    note: str = ""  # the note for the host: only for the host and the pledging group
 
 
 @dataclass
@@ -240,6 +246,7 @@ def support_panel(request, action: Action) -> SupportPanel:
         .order_by("-is_open", "created_at", "id")
     )
     groups = acting_groups(request, action) if rows else []
+    is_host = can_edit_action(request.user, action)
     lines = []
     for row in rows:
         pledges = list(row.pledges.all())
@@ -251,6 +258,9 @@ def support_panel(request, action: Action) -> SupportPanel:
                     PledgeLine(
                         pledge=pledge,
                         name=group_label(pledge.group, viewer_in_network=viewer_in_network),
+                        note=pledge.note
+                        if is_host or can_act_for_group(request.user, pledge.group)
+                        else "",
                     )
                     for pledge in pledges
                 ],
@@ -261,7 +271,7 @@ def support_panel(request, action: Action) -> SupportPanel:
     return SupportPanel(
         action=action,
         requests=lines,
-        is_host=can_edit_action(request.user, action),
+        is_host=is_host,
         groups=groups,
         open_to_support=not action.is_hidden and action.status != ActionStatus.CANCELLED,
     )

@@ -34,8 +34,9 @@ from actions.models import (
     Tactic,
 )
 from actions.selectors import actions_public, actions_visible_to
+from actions.selectors_amplification import group_label, group_named
 from coalition.models import Place, WorkingGroup
-from coalition.permissions import can_post_action_for, memberships_of
+from coalition.permissions import can_post_action_for, is_in_network, memberships_of
 from coalition.selectors import in_place, places_for_choice
 from members.models import Group
 
@@ -205,12 +206,21 @@ def map_features(user, filters: ActionFilters) -> tuple[list[dict], bool]:
     return rows[:MAP_FEATURE_LIMIT], len(rows) > MAP_FEATURE_LIMIT
 
 
+@dataclass(frozen=True)
+class CohostName:
+    """A co-host as the viewer may know it: ``named`` is False for "another group"."""
+
+    group: Group
+    name: str
+    named: bool
+
+
 @dataclass
 class ActionPage:
     """The action page's data, read in a fixed number of queries."""
 
     action: Action
-    cohosts: list[Group] = field(default_factory=list)
+    cohosts: list[CohostName] = field(default_factory=list)
     decision: ModerationDecision | None = None  # why it is hidden, when it is
 
 
@@ -233,14 +243,24 @@ def action_page(user, pk: int) -> ActionPage | None:
     action = action_for(user, pk)
     if action is None:
         return None
-    cohosts = list(
+    viewer_in_network = is_in_network(user)
+    cohosts = []
+    for group in (
         Group.objects.filter(
             amplifications_given__action=action,
             amplifications_given__kind=AmplificationKind.COHOST,
         )
-        .only("id", "name", "slug")
+        .only("id", "name", "slug", "listing_consent", "signed_version_id")
         .order_by("name", "id")
-    )
+    ):
+        # The same rule as the pledge list: unlisted groups are not named outside the network.
+        cohosts.append(
+            CohostName(
+                group=group,
+                name=group_label(group, viewer_in_network=viewer_in_network),
+                named=group_named(group, viewer_in_network=viewer_in_network),
+            )
+        )
     decision = None
     if action.is_hidden:
         decision = action.decisions.filter(hidden=True).order_by("-at", "-id").first()

@@ -1,9 +1,57 @@
-"""Forms of the frame: drafting a statement version."""
+"""Forms of the frame: drafting a statement version, and choice fields safe with any id."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+# The largest id a database integer holds; SQLite raises OverflowError (a 500)
+# on anything larger instead of finding nothing.
+MAX_ID = 2**63 - 1
+# Digits of MAX_ID: longer input is refused before int() parses it.
+MAX_ID_DIGITS = 19
+
+
+def id_from(raw) -> int | None:
+    """A positive database id typed or posted as text, or None if it cannot be one.
+
+    ``isdecimal`` rather than ``isdigit``: "²" is a digit that int() refuses.
+    """
+    raw = str(raw).strip()
+    if not raw.isdecimal() or len(raw) > MAX_ID_DIGITS:
+        return None
+    number = int(raw)
+    return number if 0 < number <= MAX_ID else None
+
+
+def _too_large(value) -> bool:
+    raw = str(value).strip().lstrip("+-")
+    return raw.isdecimal() and (len(raw) > MAX_ID_DIGITS or int(raw) > MAX_ID)
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that refuses ids no database integer holds, as an invalid choice."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and _too_large(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField that refuses ids no database integer holds."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            if _too_large(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
 
 
 class StatementDraftForm(forms.Form):

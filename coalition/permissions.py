@@ -166,10 +166,13 @@ def can_post_action_for(user, group) -> bool:
 
 
 def can_edit_action(user, action) -> bool:
-    """The host group's admins and contacts, and the person who posted it."""
+    """The host group's admins and contacts, and the person who posted it while they
+    still belong to the group (someone who left loses the action and its RSVPs)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return can_act_for_group(user, action.host_group) or action.created_by_id == user.pk
+    if can_act_for_group(user, action.host_group):
+        return True
+    return action.created_by_id == user.pk and is_group_member(user, action.host_group)
 
 
 def can_see_rsvps(user, action) -> bool:

@@ -1,10 +1,17 @@
 """The root URL map: the one module that knows every app."""
 
-from django.conf import settings
+import functools
+
 from django.contrib import admin
 from django.urls import include, path
 
 from coalition import views, views_network
+from coalition.admin_access import admin_has_permission, admin_login
+
+# The admin logs people in through allauth (rate limits, MFA) and lets in only
+# staff with a TOTP authenticator: see coalition/admin_access.py.
+admin.site.login = admin_login
+admin.site.has_permission = functools.partial(admin_has_permission, admin.site)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,7 +32,6 @@ urlpatterns = [
     path("", include("convergence.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served straight from MEDIA_ROOT, not even in
+# development: each goes through a view that checks who may see it and sends
+# it as an attachment (convergence:toolkit_file).

@@ -1,7 +1,7 @@
 """Pages of the frame: home, the health check, statement versions."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from coalition import health
 from coalition.errors import RuleBroken
-from coalition.forms import StatementDraftForm
+from coalition.forms import StatementDraftForm, id_from
 from coalition.models import StatementVersion
 from coalition.permissions import permission_required
 from coalition.services import statement_draft_create, statement_publish
@@ -108,8 +108,13 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
     number = request.GET.get("version", "")
     published = PrivacyPolicy.objects.filter(published_at__isnull=False)
-    if number.isdigit():
-        policy = get_object_or_404(published, number=int(number))
+    # isdecimal, not isdigit: "²" is a digit int() refuses; a number too large
+    # for the database is a version that does not exist.
+    if number.isdecimal():
+        wanted = id_from(number)
+        if wanted is None:
+            raise Http404
+        policy = get_object_or_404(published, number=wanted)
     else:
         policy = published.order_by("-number").first()
     return render(

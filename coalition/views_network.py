@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from coalition.errors import RuleBroken
+from coalition.forms import IdChoiceField, id_from
 from coalition.models import NetworkRole, Place, PlaceKind, Role
 from coalition.permissions import permission_required
 from coalition.services import place_create, role_grant, role_revoke
@@ -28,7 +29,7 @@ class PlaceForm(forms.Form):
     kind = forms.TypedChoiceField(
         label=gettext_lazy("Kind of place"), choices=PlaceKind.choices, coerce=int
     )
-    parent = forms.ModelChoiceField(
+    parent = IdChoiceField(
         label=gettext_lazy("Inside"),
         queryset=Place.objects.order_by("path"),
         required=False,
@@ -43,8 +44,10 @@ def roles(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if request.POST.get("revoke"):
-            grant = NetworkRole.objects.filter(pk=request.POST["revoke"]).select_related("person")
-            grant = grant.first()
+            grant_id = id_from(request.POST["revoke"])
+            if grant_id is None:
+                return HttpResponseBadRequest(_("That is not a role to remove."))
+            grant = NetworkRole.objects.filter(pk=grant_id).select_related("person").first()
             if grant is not None:
                 if grant.person_id == request.user.pk and grant.role in {
                     Role.STEWARD,

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coalition.forms import IdChoiceField, IdMultipleChoiceField
 from coalition.models import Place
 from members.models import Group, GroupKind, MembershipRole
 
 
-class PlaceChoiceField(forms.ModelChoiceField):
+class PlaceChoiceField(IdChoiceField):
     """Places in tree order, indented by depth so the nesting reads in a select box."""
 
     def label_from_instance(self, place: Place) -> str:
@@ -54,7 +55,7 @@ class JoinForm(GroupDetailsForm):
     agree_principles = forms.BooleanField(label=_("We agree with the principles"))
     agree_privacy = forms.BooleanField(label=_("I have read the privacy policy"))
     not_duplicate = forms.BooleanField(
-        label=_("Our group is not one of the groups listed above"), required=False
+        label=_("Ours is a different group: join anyway"), required=False
     )
 
     def __init__(self, *args, person=None, **kwargs):
@@ -82,6 +83,7 @@ class GroupEditForm(forms.ModelForm):
             "working_groups": forms.CheckboxSelectMultiple,
             "caucuses": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"working_groups": IdMultipleChoiceField, "caucuses": IdMultipleChoiceField}
 
 
 class SignForm(forms.Form):

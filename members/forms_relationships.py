@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coalition.forms import IdChoiceField, IdMultipleChoiceField
 from members.forms import place_field
 from members.models import Group, LadderLevel, Skill, Training, User
 from members.services.relationships import (
@@ -60,7 +61,7 @@ class MeetingForm(_MeetingText):
         help_text=_("They need an account in the network."),
         max_length=254,
     )
-    group = forms.ModelChoiceField(
+    group = IdChoiceField(
         label=_("The group you spoke for"),
         queryset=Group.objects.none(),
         required=False,
@@ -80,7 +81,7 @@ class MeetingForm(_MeetingText):
             del self.fields["group"]
 
 
-class _BoundedChoiceField(forms.ModelChoiceField):
+class _BoundedChoiceField(IdChoiceField):
     """A select whose options are a short list given by the page, checked against all rows.
 
     The network may hold thousands of people: the page lists those matching a
@@ -160,9 +161,7 @@ class MeetingFilterForm(MeetingPeriodForm):
 
 
 class LadderStepForm(forms.Form):
-    level = forms.ModelChoiceField(
-        label=_("Level reached"), queryset=LadderLevel.objects.order_by("rank")
-    )
+    level = IdChoiceField(label=_("Level reached"), queryset=LadderLevel.objects.order_by("rank"))
     at = _date_field(_("Date"), initial=timezone.localdate)
     note = forms.CharField(label=_("Note"), max_length=STEP_NOTE_MAX, required=False)
 
@@ -173,7 +172,7 @@ class LadderStepForm(forms.Form):
 
 
 class PersonSkillsForm(forms.Form):
-    skills = forms.ModelMultipleChoiceField(
+    skills = IdMultipleChoiceField(
         label=_("Skills"),
         queryset=Skill.objects.all(),
         widget=forms.CheckboxSelectMultiple,
@@ -201,11 +200,11 @@ class LadderLevelForm(forms.Form):
 
 
 class LadderLevelEditForm(LadderLevelForm):
-    level = forms.ModelChoiceField(queryset=LadderLevel.objects.all(), widget=forms.HiddenInput)
+    level = IdChoiceField(queryset=LadderLevel.objects.all(), widget=forms.HiddenInput)
 
 
 class LadderLevelMoveForm(forms.Form):
-    level = forms.ModelChoiceField(queryset=LadderLevel.objects.all(), widget=forms.HiddenInput)
+    level = IdChoiceField(queryset=LadderLevel.objects.all(), widget=forms.HiddenInput)
     direction = forms.ChoiceField(choices=[("up", _("up")), ("down", _("down"))])
 
 
@@ -216,7 +215,7 @@ class SkillForm(forms.Form):
 class TrainingForm(forms.Form):
     name = forms.CharField(label=_("Name of the training"), max_length=TRAINING_NAME_MAX)
     held_on = _date_field(_("Date"))
-    skills = forms.ModelMultipleChoiceField(
+    skills = IdMultipleChoiceField(
         label=_("Skills it teaches"),
         queryset=Skill.objects.all(),
         widget=forms.CheckboxSelectMultiple,

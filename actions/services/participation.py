@@ -128,9 +128,9 @@ def participation_create(
     Capacity is never exceeded, however many people RSVP at once: the place is
     taken by one conditional UPDATE of ``rsvp_count`` (the database re-checks
     the condition on the locked row, so of two concurrent requests for the
-    last place only one updates a row). If the participation cannot be saved
-    (the address is already on the list) the whole transaction, increment
-    included, rolls back.
+    last place only one updates a row). An address already on the list takes
+    no second place: it gets the existing RSVP back, answered like a new one,
+    and its owner an email saying so (``_already_on_the_list``).
     """
     if person is not None and not person.is_authenticated:
         person = None
@@ -141,13 +141,14 @@ def participation_create(
     policy = privacy_policy_current()
     if not consent or policy is None:
         raise RuleBroken(_("To say you are coming, agree to the privacy policy."), field="consent")
-    already = RuleBroken(
-        _("%(email)s is already on the list for this action.") % {"email": email}, field="email"
-    )
-    if Participation.objects.filter(
-        action=action, email__iexact=email, status=ParticipationStatus.CONFIRMED
-    ).exists():
-        raise already
+    existing = _confirmed_for(action, email)
+    if existing is not None:
+        # A full action answers "full" to any address, on the list or not.
+        if Action.objects.filter(
+            pk=action.pk, capacity__isnull=False, rsvp_count__gte=F("capacity")
+        ).exists():
+            raise RuleBroken(_("This action is full."))
+        return _already_on_the_list(existing)
     taken = (
         Action.objects.filter(
             pk=action.pk,
@@ -170,10 +171,53 @@ def participation_create(
                 privacy_policy=policy,
             )
     except IntegrityError:
-        # Someone with the same address got in at the same moment; leaving
-        # the outer block with this error rolls our increment back too.
-        raise already from None
+        # Someone with the same address got in at the same moment: give the
+        # place back and answer as for any address already on the list.
+        Action.objects.filter(pk=action.pk, rsvp_count__gt=0).update(rsvp_count=F("rsvp_count") - 1)
+        existing = _confirmed_for(action, email)
+        if existing is None:
+            raise RuleBroken(_("Something went wrong. Please try again.")) from None
+        return _already_on_the_list(existing)
     _send_confirmation(participation)
+    return participation
+
+
+def _confirmed_for(action: Action, email: str) -> Participation | None:
+    return (
+        Participation.objects.filter(
+            action=action, email__iexact=email, status=ParticipationStatus.CONFIRMED
+        )
+        .select_related("action", "action__host_group", "action__place")
+        .first()
+    )
+
+
+def _already_on_the_list(participation: Participation) -> Participation:
+    """Answer an RSVP for an address already on the list as if it were new.
+
+    Saying "already on the list" on the page would let anyone test whether an
+    address is coming to an action; the address's owner hears it by email
+    instead, with their cancel link.
+    """
+    action = participation.action
+    email_queue(
+        EmailMessage(
+            subject=_("You are already on the list: %(title)s")
+            % {"title": " ".join(action.title.split())},
+            body=render_to_string(
+                "actions/email/rsvp_already.txt",
+                {
+                    "participation": participation,
+                    "action": action,
+                    "place": action.place,
+                    "action_link": settings.SITE_URL + action_url(action),
+                    "cancel_link": _cancel_link(participation),
+                },
+            ),
+            from_email=_sender(action),
+            to=[participation.email],
+        )
+    )
     return participation
 
 
@@ -218,28 +262,37 @@ def participation_cancel(*, participation: Participation) -> bool:
     return bool(cancelled)
 
 
+def _cancel_link(participation: Participation) -> str:
+    return settings.SITE_URL + reverse(
+        "actions:rsvp_cancel", kwargs={"token": cancel_token(participation)}
+    )
+
+
+def _sender(action: Action) -> str:
+    # The group the action belongs to speaks in its own name, from our address.
+    return formataddr(
+        (" ".join(action.host_group.name.split()), parseaddr(settings.DEFAULT_FROM_EMAIL)[1])
+    )
+
+
 def _send_confirmation(participation: Participation) -> None:
     action = participation.action
     context = {
         "participation": participation,
         "action": action,
+        # A title may hold line breaks; a header must not.
+        "title": " ".join(action.title.split()),
         "group": action.host_group,
         "place": action.place,
         "action_link": settings.SITE_URL + action_url(action),
-        "cancel_link": settings.SITE_URL
-        + reverse("actions:rsvp_cancel", kwargs={"token": cancel_token(participation)}),
+        "cancel_link": _cancel_link(participation),
     }
-    # The group the action belongs to speaks in its own name, from our address.
-    sender = formataddr(
-        (" ".join(action.host_group.name.split()), parseaddr(settings.DEFAULT_FROM_EMAIL)[1])
-    )
+    subject = render_to_string("actions/email/rsvp_confirmation_subject.txt", context)
     email_queue(
         EmailMessage(
-            subject=render_to_string("actions/email/rsvp_confirmation_subject.txt", context)
-            .strip()
-            .replace("\n", " "),
+            subject=" ".join(subject.split()),
             body=render_to_string("actions/email/rsvp_confirmation.txt", context),
-            from_email=sender,
+            from_email=_sender(action),
             to=[participation.email],
         )
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django.core.cache import cache
@@ -18,6 +19,16 @@ from members.services.groups import group_first_action
 # Posting is open to every member, so it is rate-limited per person to stop
 # a compromised or angry account flooding the network.
 POSTS_PER_HOUR = 20
+
+# C0 control characters but tab and line feed: XML 1.0 (the Atom feed) refuses
+# them, email headers break on carriage returns, and nobody types them.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f]")
+TEXT_FIELDS = ("title", "description", "address", "story")
+
+
+def without_control_characters(text: str) -> str:
+    """``text`` without C0 control characters other than tab and line feed."""
+    return _CONTROL_CHARACTERS.sub("", text or "")
 
 
 def _check_rate(person) -> None:
@@ -95,16 +106,19 @@ def action_create(
         capacity=capacity,
     )  # fmt: skip
     _check_visibility(group, visibility)
+    title = without_control_characters(title).strip()
+    if not title:
+        raise RuleBroken(_("Give the action a title."), field="title")
     _check_rate(by)
     action = Action.objects.create(
         host_group=group,
         created_by=by,
-        title=title.strip(),
+        title=title,
         kind=kind,
         tactic=tactic,
         place=place,
-        description=description,
-        address=address,
+        description=without_control_characters(description),
+        address=without_control_characters(address),
         latitude=latitude,
         longitude=longitude,
         starts_at=starts_at,
@@ -131,7 +145,12 @@ def action_update(*, action: Action, by, **changes) -> Action:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     locked = Action.objects.select_for_update().select_related("host_group").get(pk=action.pk)
     for name, value in changes.items():
+        if name in TEXT_FIELDS and isinstance(value, str):
+            value = without_control_characters(value)
+            value = value.strip() if name == "title" else value
         setattr(locked, name, value)
+    if not locked.title:
+        raise RuleBroken(_("Give the action a title."), field="title")
     _check_fields(
         starts_at=locked.starts_at, ends_at=locked.ends_at, latitude=locked.latitude,
         longitude=locked.longitude, capacity=locked.capacity, rsvp_count=locked.rsvp_count,

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 
 from actions.models import Action, ActionStatus
 from actions.selectors_listing import action_for, actions_for_feed
+from actions.services.posting import without_control_characters
 from coalition.models import Coalition
 from coalition.permissions import can_see_action
 
@@ -43,16 +44,19 @@ def atom_feed(request: HttpRequest) -> HttpResponse:
         language=get_language(),
         feed_url=_absolute(reverse("actions:feed")),
     )
+    # XML cannot carry control characters; rows saved before posting cleaned
+    # them (or written around the service) must not break the feed for all.
+    clean = without_control_characters
     for action in actions_for_feed():
         link = _absolute(reverse("actions:detail", kwargs={"pk": action.pk}))
         when = timezone.localtime(action.starts_at).strftime("%Y-%m-%d %H:%M %Z")
         summary = f"{when} · {action.place.name}\n\n{action.description}".strip()
         feed.add_item(
-            title=action.title,
+            title=clean(action.title),
             link=link,
             unique_id=link,
-            description=linebreaks(escape(summary)),
-            author_name=action.host_group.name,
+            description=linebreaks(escape(clean(summary))),
+            author_name=clean(action.host_group.name),
             pubdate=action.created_at,
             updateddate=action.updated_at,
             categories=[action.get_kind_display()],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -166,7 +166,8 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
                     if decision.hidden
                     else _("The action is shown again. Its hosts have been told."),
                 )
-                return redirect(_next_url(request, form.cleaned_data["next"], action))
+                # Not redirect(): it would take a bare word for the name of a URL.
+                return HttpResponseRedirect(_next_url(request, form.cleaned_data["next"], action))
     return render(
         request,
         "actions/moderation/moderate.html",

@@ -29,6 +29,7 @@ from actions.services.participation import (
     rsvp_rate_check,
     rsvp_refusal,
 )
+from coalition.client_ip import client_ip
 from coalition.errors import RuleBroken
 from coalition.permissions import can_see_rsvps
 
@@ -84,13 +85,13 @@ def rsvp(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            rsvp_rate_check(ip=request.META.get("REMOTE_ADDR", ""))
+            rsvp_rate_check(ip=client_ip(request))
         except TooManyRequests as problem:
             return _too_many(request, problem)
         form = RsvpForm(request.POST)
         if form.is_valid():
             try:
-                participation = participation_create(
+                participation_create(
                     action=action,
                     name=form.cleaned_data["name"],
                     email=form.cleaned_data["email"],
@@ -106,7 +107,8 @@ def rsvp(request: HttpRequest, pk: int) -> HttpResponse:
                         "You are on the list. We have sent a confirmation to %(email)s, "
                         "with a link to cancel if you cannot come."
                     )
-                    % {"email": participation.email},
+                    # The address as typed: the same answer whether it was already there.
+                    % {"email": form.cleaned_data["email"]},
                 )
                 return redirect(action_url(action))
         status = 400

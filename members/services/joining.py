@@ -8,25 +8,56 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
 from django.utils.translation import gettext as _
 
 from coalition.errors import RuleBroken
 from coalition.models import Place
+from coalition.permissions import can_weave
 from coalition.selectors import privacy_policy_current, statement_current
-from members.models import Group, Invitation, MembershipRole, Signature, User
+from members.models import Group, Invitation, Membership, MembershipRole, Signature, User
 from members.services.groups import group_create, membership_add
 from members.services.invitations import invitation_redeem
 from members.services.signatures import signature_create
 
 
-class DuplicateSuspected(RuleBroken):
-    """The group looks like one the network already knows; the page shows them."""
+@dataclass(frozen=True)
+class DuplicateMatch:
+    """A group the joining one may be, and why: the same name in the same place, or
+    the same email (its contact address, or one of its admins' or contacts')."""
 
-    def __init__(self, groups: list[Group]) -> None:
-        super().__init__(_("This group may already be in the network. Check the groups below."))
-        self.groups = groups
+    group: Group
+    by_name: bool
+    by_email: bool
+
+
+class DuplicateSuspected(RuleBroken):
+    """The group looks like one the network already knows; the page says so."""
+
+    def __init__(self, matches: list[DuplicateMatch]) -> None:
+        super().__init__(_("This group may already be in the network: see below."))
+        self.matches = matches
+
+    @property
+    def groups(self) -> list[Group]:
+        return [match.group for match in self.matches]
+
+
+def duplicates_shown_to(user, matches: list[DuplicateMatch]) -> tuple[list[Group], bool]:
+    """The suspected duplicates a person may see by name, and whether others were left out.
+
+    Naming a group matched by email would tell anyone who types an address which
+    groups that person runs; so only groups on the public list of signatories and
+    matched by name and place are named, except to weavers, who see them all.
+    """
+    if can_weave(user):
+        return [match.group for match in matches], False
+    named = [
+        match.group
+        for match in matches
+        if match.by_name and match.group.listing_consent and match.group.signed_version_id
+    ]
+    return named, len(named) < len(matches)
 
 
 @dataclass
@@ -50,19 +81,35 @@ class JoinResult:
 
 def group_duplicates(
     *, name: str, place: Place, email: str, exclude: Group | None = None
-) -> list[Group]:
-    """Groups with the same name in the same place, or the same contact email."""
+) -> list[DuplicateMatch]:
+    """Groups with the same name in the same place, or the same email: the group's
+    contact address or one of its admins' or contacts' (one query)."""
     email = email.strip().lower()
-    match = Q(place=place) & Q(name__iexact=name.strip())
+    same_name = Q(place=place) & Q(name__iexact=name.strip())
+    same_email = Q(pk__in=[])
     if email:
-        match |= Q(contact_email__iexact=email) | Q(
-            memberships__person__email__iexact=email,
-            memberships__role__in=[MembershipRole.ADMIN, MembershipRole.CONTACT],
+        runs_it = Membership.objects.filter(
+            group=OuterRef("pk"),
+            person__email__iexact=email,
+            role__in=[MembershipRole.ADMIN, MembershipRole.CONTACT],
         )
-    found = Group.objects.filter(match).select_related("place").annotate(lname=Lower("name"))
+        same_email = Q(contact_email__iexact=email) | Q(Exists(runs_it))
+    found = (
+        Group.objects.filter(same_name | same_email)
+        .annotate(
+            by_name=ExpressionWrapper(same_name, output_field=BooleanField()),
+            by_email=ExpressionWrapper(same_email, output_field=BooleanField())
+            if email
+            else Value(False),
+        )
+        .select_related("place")
+    )
     if exclude is not None:
         found = found.exclude(pk=exclude.pk)
-    return list(found.distinct().order_by("name")[:10])
+    return [
+        DuplicateMatch(group=group, by_name=bool(group.by_name), by_email=bool(group.by_email))
+        for group in found.order_by("name")[:10]
+    ]
 
 
 @transaction.atomic

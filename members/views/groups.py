@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -272,7 +272,8 @@ def group_invite(request: HttpRequest, slug: str) -> HttpResponse:
                 request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
             )
     if _safe_next(request):
-        return redirect(request.POST["next"])
+        # Not redirect(): it would take a bare word for the name of a URL to reverse.
+        return HttpResponseRedirect(request.POST["next"])
     return redirect("members:weave")
 
 

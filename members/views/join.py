@@ -14,7 +14,12 @@ from coalition.selectors import privacy_policy_current, statement_current
 from members.forms import JoinForm
 from members.models import InvitationKind
 from members.services.invitations import invitation_for_token, invitation_redeem
-from members.services.joining import DuplicateSuspected, GroupDetails, group_join
+from members.services.joining import (
+    DuplicateSuspected,
+    GroupDetails,
+    duplicates_shown_to,
+    group_join,
+)
 
 
 def _invitation_or_none(token: str):
@@ -34,6 +39,7 @@ def join(request: HttpRequest) -> HttpResponse:
         invitation, invitation_problem = None, _("This link invites a person, not a group.")
     version = statement_current()
     duplicates = []
+    duplicates_unnamed = False
     status = 200
     if invitation_problem:
         status = 410
@@ -64,7 +70,7 @@ def join(request: HttpRequest) -> HttpResponse:
                     request=request,
                 )
             except DuplicateSuspected as problem:
-                duplicates = problem.groups
+                duplicates, duplicates_unnamed = duplicates_shown_to(request.user, problem.matches)
                 form.add_error(None, problem.message)
             except RuleBroken as problem:
                 field = problem.field if problem.field in form.fields else None
@@ -106,6 +112,7 @@ def join(request: HttpRequest) -> HttpResponse:
             "invitation_token": token if invitation else "",
             "invitation_problem": invitation_problem,
             "duplicates": duplicates,
+            "duplicates_unnamed": duplicates_unnamed,
         },
         status=status,
     )

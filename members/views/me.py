@@ -11,6 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from coalition.forms import IdMultipleChoiceField
 from members.models import User
 
 
@@ -22,6 +23,8 @@ class ProfileForm(forms.ModelForm):
             "working_groups": forms.CheckboxSelectMultiple,
             "caucuses": forms.CheckboxSelectMultiple,
         }
+        # Ids too large for the database are an invalid choice, not a 500.
+        field_classes = {"working_groups": IdMultipleChoiceField, "caucuses": IdMultipleChoiceField}
         help_texts = {
             "phone": _("Only your groups' admins and the network's weavers can see it."),
         }

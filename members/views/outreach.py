@@ -112,7 +112,7 @@ def _recipient_choice(request: HttpRequest) -> tuple[int | None, bool]:
     raw = request.GET.get("recipient", "").strip()
     if not raw:
         return None, True
-    if not raw.isdigit() or len(raw) > 18:
+    if not raw.isdecimal() or len(raw) > 18:  # isdigit() takes "²", which int() refuses
         return None, False
     return int(raw), True
 

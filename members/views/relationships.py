@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from coalition.errors import RuleBroken
-from coalition.permissions import can_weave, permission_required
+from coalition.forms import id_from
+from coalition.permissions import can_weave, is_in_network, permission_required
 from members.forms_relationships import (
     LadderLevelEditForm,
     LadderLevelForm,
@@ -82,7 +83,10 @@ def meetings(request: HttpRequest) -> HttpResponse:
 
 
 def _posted_ids(request: HttpRequest, *names: str) -> tuple[int, ...]:
-    return tuple(int(value) for name in names if (value := request.POST.get(name, "")).isdigit())
+    """The ids posted under ``names`` that can be ids at all ("²" or 10**30 cannot)."""
+    return tuple(
+        number for name in names if (number := id_from(request.POST.get(name, ""))) is not None
+    )
 
 
 @login_required
@@ -94,12 +98,17 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     looked up on the server: a select box or a search would hand every member a
     directory of the network's people (and their groups), which least privilege
     and the harassment coalitions face rule out. The only thing an address
-    reveals is whether it has an account. Weavers, who may see everyone
+    reveals is whether it has an account (the pages then show the address, not
+    the account's name), and only people of the network may ask. Weavers, who may see everyone
     already, pick both people (and their groups) from select boxes they can
     narrow with a search.
     """
     if can_weave(request.user):
         return _meeting_new_by_weaver(request)
+    if not is_in_network(request.user):
+        # Meetings are between the network's people; an account alone would make
+        # this form a way to probe addresses.
+        return render(request, TEMPLATES + "meeting_new.html", {"not_in_network": True}, status=403)
     form = MeetingForm(request.POST or None, groups=groups_of(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_safe
 
+from coalition.forms import id_from
 from coalition.models import Place
 from coalition.selectors import statement_current
 from members.models import GroupKind
@@ -15,8 +16,8 @@ from members.selectors import groups_to_sign, signatories_public
 def statement(request: HttpRequest) -> HttpResponse:
     place = None
     place_id = request.GET.get("place", "")
-    if place_id.isdigit():
-        place = Place.objects.filter(pk=place_id).first()
+    if (wanted := id_from(place_id)) is not None:
+        place = Place.objects.filter(pk=wanted).first()
     kind = request.GET.get("kind", "")
     if kind not in GroupKind.values:
         kind = ""

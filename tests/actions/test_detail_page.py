@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from actions import detail_context
 from actions.models import Action, Amplification, ModerationDecision, Tactic
-from tests.factories import GroupFactory, make_action
+from tests.factories import GroupFactory, make_action, publish_statement
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,9 @@ def test_the_page_shows_host_cohosts_place_time_capacity_and_map_link(client, se
         tactic=tactic,
     )
     Action.objects.filter(pk=action.pk).update(rsvp_count=15)
-    cohost = GroupFactory(name="Hillside Cyclists")
+    cohost = GroupFactory(
+        name="Hillside Cyclists", listing_consent=True, signed_version=publish_statement()
+    )
     Amplification.objects.create(action=action, group=cohost, kind="cohost")
     Amplification.objects.create(action=action, group=GroupFactory(name="Endorser"), kind="endorse")
 
@@ -109,6 +111,23 @@ def test_the_page_shows_host_cohosts_place_time_capacity_and_map_link(client, se
     assert "Bring a blanket.<br>We bring the monitors." in body
     assert reverse("actions:map") + "?bbox=2.332200,48.846600,2.372200,48.866600" in body
     assert reverse("actions:ical", kwargs={"pk": action.pk}) in body
+
+
+@pytest.mark.parametrize(("who", "named"), [(None, False)] + [(who, True) for who in CAST])
+def test_an_unlisted_cohost_is_another_group_outside_the_network(
+    client, request, group, who, named
+):
+    action = make_action(group)
+    hidden = GroupFactory(name="Unlisted Migrant Support", slug="unlisted-ms")
+    Amplification.objects.create(action=action, group=hidden, kind="cohost")
+    if who:
+        client.force_login(request.getfixturevalue(who))
+
+    facts = client.get(_url(action)).content.decode().split("<dl")[1].split("</dl>")[0]
+
+    assert ("Unlisted Migrant Support" in facts) is named
+    assert ("unlisted-ms" in facts) is named
+    assert ("another group" in facts) is not named
 
 
 def test_outcomes_show_once_it_is_done(client, group):

@@ -228,3 +228,15 @@ def test_the_calendar_file_costs_fixed_queries(client, group, django_assert_num_
 
     with django_assert_num_queries(1):
         assert client.get(_ics_url(action)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_control_character_saved_around_the_service_does_not_break_the_feed(client, group):
+    from tests.factories import make_action
+
+    make_action(group, title="Vigil\x0b at the docks", description="Bring\x01 candles")
+
+    response = client.get("/actions/feed.atom")
+
+    assert response.status_code == 200
+    assert "Vigil at the docks" in response.content.decode()

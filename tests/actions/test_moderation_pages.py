@@ -243,6 +243,22 @@ def test_an_outside_next_address_is_ignored(client, group, steward):
 
 
 @pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [("x", "x"), ("99999999999999999999999", "99999999999999999999999"), ("//evil.example/", None)],
+)
+def test_an_odd_next_address_is_never_a_500(client, group, steward, next_url, lands_on):
+    action = make_action(group)
+    client.force_login(steward)
+
+    response = client.post(
+        f"/actions/{action.pk}/moderate/", {"decision": "hide", "reason": "Spam", "next": next_url}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == (lands_on or f"/actions/{action.pk}/moderate/")
+
+
+@pytest.mark.parametrize(
     ("data", "message"),
     [
         ({"decision": "hide", "reason": ""}, "This field is required"),

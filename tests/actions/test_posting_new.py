@@ -144,6 +144,54 @@ def test_an_unknown_tactic_in_the_address_selects_nothing(client, signed, group_
     assert not response.context["form"].initial.get("tactic")
 
 
+def test_control_characters_are_dropped_and_the_feed_still_answers(client, signed, group_member):
+    client.force_login(group_member)
+
+    response = client.post(
+        URL,
+        _form(
+            signed,
+            title="Walk\x0bday\x01",
+            description="Line one\r\nLine\ttwo\x1b",
+            address="Riverside\x07 Park",
+        ),
+    )
+
+    action = Action.objects.get()
+    assert response.status_code == 302
+    assert (action.title, action.description, action.address) == (
+        "Walkday", "Line one\nLine\ttwo", "Riverside Park",
+    )  # fmt: skip
+    assert client.get("/actions/feed.atom").status_code == 200
+
+
+def test_a_title_of_control_characters_only_is_required(client, signed, group_member):
+    client.force_login(group_member)
+
+    response = client.post(URL, _form(signed, title="\x01\x02"))
+
+    assert response.status_code == 400
+    assert "required" in " ".join(response.context["form"].errors["title"])
+    assert not Action.objects.exists()
+
+
+def test_the_service_drops_control_characters_too(signed, group_member):
+    from actions.services.posting import action_create, action_update
+
+    start = timezone.now() + timedelta(days=3)
+    action = action_create(
+        group=signed, by=group_member, title="Walk\x0bday", kind="event", place=signed.place,
+        starts_at=start, ends_at=start + timedelta(hours=1), description="a\x0cb",
+        address="c\x1fd",
+    )  # fmt: skip
+    assert (action.title, action.description, action.address) == ("Walkday", "ab", "cd")
+
+    action_update(action=action, by=group_member, title="Ride\rBcc: x", description="e\x08f")
+
+    action.refresh_from_db()
+    assert (action.title, action.description) == ("RideBcc: x", "ef")
+
+
 def _errors(response) -> dict:
     return response.context["form"].errors
 

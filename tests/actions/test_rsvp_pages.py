@@ -77,6 +77,17 @@ def test_a_visitor_rsvps_and_lands_on_the_action_page_with_a_confirmation(client
     assert mail.outbox[0].to == ["visitor1@example.org"]
 
 
+def test_a_title_with_a_line_break_still_sends_the_confirmation_with_a_clean_subject(client, group):
+    action = make_action(group, title="Walk\rBcc: x@evil.example\nnow")
+
+    response = client.post(rsvp_url(action), form(1))
+
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "You are on the list: Walk Bcc: x@evil.example now"
+    assert mail.outbox[0].to == ["visitor1@example.org"]
+
+
 def test_the_form_page_shows_places_left_and_links_the_privacy_policy(client, group):
     action = make_action(group, capacity=3)
     add_rsvps(action, 1)
@@ -214,15 +225,33 @@ def test_a_hidden_action_is_not_found_by_the_public_and_refused_to_its_hosts(
     assert "hidden" in response.content.decode()
 
 
-def test_the_same_address_twice_is_told_it_is_already_on_the_list(client, group):
+def test_the_same_address_twice_looks_like_a_new_rsvp_and_its_owner_is_emailed(client, group):
     action = make_action(group)
-    client.post(rsvp_url(action), form(1))
+    first = client.post(rsvp_url(action), form(1))
+    mail.outbox.clear()
 
     response = client.post(rsvp_url(action), form(2, email="VISITOR1@example.org"))
 
-    assert response.status_code == 400
-    assert "already on the list" in response.content.decode()
+    assert response.status_code == first.status_code == 302
+    assert response["Location"] == first["Location"]
+    assert "already" not in client.get(response["Location"]).content.decode()
     assert Participation.objects.count() == 1
+    assert [message.to for message in mail.outbox] == [["visitor1@example.org"]]
+    note = mail.outbox[0]
+    assert "already on the list" in note.subject
+    assert "/actions/rsvp/cancel/" in note.body
+
+
+def test_the_same_address_on_a_full_action_is_told_it_is_full_like_anyone(client, group):
+    action = make_action(group, capacity=1)
+    client.post(rsvp_url(action), form(1))
+
+    again = client.post(rsvp_url(action), form(1))
+    other = client.post(rsvp_url(action), form(2))
+
+    assert again.status_code == other.status_code == 400
+    assert "This action is full" in again.content.decode()
+    assert "This action is full" in other.content.decode()
 
 
 def test_an_unknown_action_is_404(client):
@@ -239,6 +268,29 @@ def test_rsvps_are_limited_per_address_with_a_clear_429(client, group):
     assert response.status_code == 429
     assert "Too many RSVPs from your connection" in response.content.decode()
     assert Participation.objects.count() == 10
+
+
+def test_behind_a_trusted_proxy_the_limit_is_per_forwarded_address(client, group, settings):
+    settings.TRUST_X_FORWARDED_FOR = True
+    action = make_action(group)
+    for n in range(10):
+        client.post(rsvp_url(action), form(n), HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.1")
+
+    same = client.post(rsvp_url(action), form(50), HTTP_X_FORWARDED_FOR="10.0.0.1, 198.51.100.1")
+    other = client.post(rsvp_url(action), form(51), HTTP_X_FORWARDED_FOR="198.51.100.2")
+
+    assert same.status_code == 429  # only the last hop counts: the rest is the client's word
+    assert other.status_code == 302
+
+
+def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(client, group):
+    action = make_action(group)
+    for n in range(10):
+        client.post(rsvp_url(action), form(n), HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+
+    response = client.post(rsvp_url(action), form(50), HTTP_X_FORWARDED_FOR="198.51.100.99")
+
+    assert response.status_code == 429
 
 
 def test_the_limit_is_per_address(client, group):
@@ -357,6 +409,20 @@ def test_the_member_who_posted_the_action_sees_the_list(client, group, group_mem
     client.force_login(group_member)
 
     assert client.get(list_url(action)).status_code == 200
+
+
+def test_the_poster_who_left_the_group_loses_the_list_and_the_edit_page(
+    client, group, group_member
+):
+    action = make_action(group, by=group_member)
+    _confirmed(action)
+    group_member.memberships.all().delete()
+    client.force_login(group_member)
+
+    assert client.get(list_url(action)).status_code == 403
+    assert client.get(list_url(action) + "?format=csv").status_code == 403
+    assert client.get(f"/actions/{action.pk}/edit/").status_code == 403
+    assert "visitor1@example.org" not in client.get(f"/actions/{action.pk}/").content.decode()
 
 
 @pytest.mark.parametrize(("sees", "status"), [(True, 200), (False, 403)])

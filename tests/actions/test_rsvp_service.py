@@ -59,36 +59,54 @@ def test_the_last_place_goes_to_one_person_and_the_next_is_told_it_is_full(group
     assert Participation.objects.filter(action=action).count() == 2
 
 
-def test_the_same_address_twice_is_already_on_the_list_and_takes_no_second_place(group, policy):
+def test_the_same_address_twice_takes_no_second_place_and_its_owner_is_told_by_email(group, policy):
     action = make_action(group, capacity=5)
-    rsvp(action, 1, email="Rosa@Example.org")
+    first = rsvp(action, 1, email="Rosa@Example.org")
+    mail.outbox.clear()
 
-    with pytest.raises(RuleBroken, match="already on the list"):
-        rsvp(action, 2, email="rosa@example.ORG")
+    again = rsvp(action, 2, email="rosa@example.ORG")
 
     action.refresh_from_db()
+    assert again == first
     assert action.rsvp_count == 1
     assert Participation.objects.filter(action=action).count() == 1
+    assert len(mail.outbox) == 0  # queued on commit: the test's transaction never commits
 
 
-def test_a_duplicate_racing_past_the_check_rolls_back_its_increment(group, policy, monkeypatch):
-    """The unique index is the last word: the increment made before it fails is undone."""
+def test_the_already_on_the_list_note_goes_out_after_commit(
+    group, policy, django_capture_on_commit_callbacks
+):
+    action = make_action(group, capacity=5, title="Walk\rBcc: x@evil.example")
+    rsvp(action, 1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rsvp(action, 1)
+
+    note = mail.outbox[-1]
+    assert note.to == ["visitor1@example.org"]
+    assert note.subject == "You are already on the list: Walk Bcc: x@evil.example"
+    assert "/actions/rsvp/cancel/" in note.body
+
+
+def test_a_duplicate_racing_past_the_check_gives_its_place_back(group, policy, monkeypatch):
+    """The unique index is the last word: the place taken before it fails is given back."""
     from actions.services import participation as service
 
     action = make_action(group, capacity=5)
-    rsvp(action, 1)
+    first = rsvp(action, 1)
     real_filter = service.Participation.objects.filter
+    blinded = []
 
     def blind_filter(*args, **kwargs):
-        # Play the race: the duplicate check sees nothing, as if both came at once.
-        if "email__iexact" in kwargs:
+        # Play the race: the first duplicate check sees nothing, as if both came at once.
+        if "email__iexact" in kwargs and not blinded:
+            blinded.append(True)
             return service.Participation.objects.none()
         return real_filter(*args, **kwargs)
 
     monkeypatch.setattr(service.Participation.objects, "filter", blind_filter)
 
-    with pytest.raises(RuleBroken, match="already on the list"):
-        rsvp(action, 1)
+    assert rsvp(action, 1) == first
 
     action.refresh_from_db()
     assert action.rsvp_count == 1

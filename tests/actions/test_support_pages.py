@@ -256,6 +256,34 @@ def test_the_action_page_shows_progress_with_text(client, drivers, group, group_
     assert "Met on" in page
 
 
+NOTE = "Call Otto on 0612 345 678"
+
+
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [
+        (None, False),
+        ("outsider", False),
+        ("group_member", False),
+        ("weaver", False),
+        ("steering_member", False),
+        ("group_admin", True),
+        ("host_admin", True),
+    ],
+)
+def test_a_pledge_note_is_shown_only_to_the_host_and_the_pledging_group(
+    client, drivers, group, group_admin, request, who, sees
+):
+    support_pledge_add(support_request=drivers, group=group, by=group_admin, amount=2, note=NOTE)
+    if who:
+        client.force_login(request.getfixturevalue(who))
+
+    response = client.get(page_url(drivers.action))
+
+    assert response.status_code == 200
+    assert (NOTE in response.content.decode()) is sees
+
+
 def test_the_action_page_offers_pledge_forms_to_other_groups_and_the_ask_form_to_the_host(
     client, drivers, group_admin, host_admin
 ):

@@ -84,3 +84,28 @@ def test_a_place_larger_than_its_parent_is_refused(client, steward, place):
 
     assert response.status_code == 400
     assert "cannot sit inside" in response.content.decode()
+
+
+@pytest.mark.parametrize("revoke", ["abc", "²", "9" * 30, "-1", "1.5"])
+def test_removing_a_role_that_cannot_exist_is_a_400_and_removes_nothing(
+    client, steward, outsider, revoke
+):
+    NetworkRole.objects.create(person=outsider, role="weaver")
+    client.force_login(steward)
+
+    response = client.post("/network/roles/", {"revoke": revoke})
+
+    assert response.status_code == 400
+    assert NetworkRole.objects.filter(person=outsider).exists()
+
+
+@pytest.mark.parametrize("parent", ["²", "9" * 30, "abc"])
+def test_a_place_inside_a_parent_that_cannot_exist_is_a_form_error(client, steward, parent):
+    client.force_login(steward)
+
+    response = client.post(
+        "/network/places/", {"name": "Nowhere", "kind": PlaceKind.CITY, "parent": parent}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["parent"]

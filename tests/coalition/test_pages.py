@@ -1,5 +1,7 @@
 """The layout, home page, navigation, permissions and error pages."""
 
+from urllib.parse import unquote
+
 import pytest
 from django.template import Context, Template
 
@@ -90,7 +92,12 @@ class TestNavigation:
         settings.ROOT_URLCONF = "tests.coalition.nav_urls"
 
     def test_the_public_sees_the_public_pages_only(self, client):
-        assert nav_labels(client.get("/privacy/")) == ["Statement", "Actions", "Days of action", "Impact"]
+        assert nav_labels(client.get("/privacy/")) == [
+            "Statement",
+            "Actions",
+            "Days of action",
+            "Impact",
+        ]
 
     def test_a_group_member_also_sees_their_groups(self, client, outsider):
         client.force_login(outsider)
@@ -170,24 +177,70 @@ def test_an_unknown_permission_name_is_a_programming_error(weaver):
 
 
 class TestAdmin:
-    def test_anonymous_people_are_sent_to_the_admin_login(self, client):
-        response = client.get("/admin/")
+    """The admin logs in through allauth (rate limits, MFA) and opens only to staff with TOTP."""
+
+    @pytest.fixture
+    def staff_with_totp(self, staff):
+        from allauth.mfa.models import Authenticator
+
+        Authenticator.objects.create(
+            user=staff, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+        )
+        return staff
+
+    def test_anonymous_people_are_sent_to_allauths_login_and_back(self, client):
+        response = client.get("/admin/", follow=True)
+
+        first, second = (hop for hop, _status in response.redirect_chain)
+        assert first == "/admin/login/?next=/admin/"
+        assert second.startswith("/accounts/login/?next=")
+        assert "/admin/login/" in unquote(second)
+        assert response.status_code == 200
+
+    def test_the_admins_own_login_form_is_gone(self, client, staff):
+        response = client.post(
+            "/admin/login/?next=/admin/",
+            {"username": staff.email, "password": "correct horse battery staple"},
+        )
 
         assert response.status_code == 302
-        assert "/admin/login/" in response["Location"]
+        assert response["Location"].startswith("/accounts/login/")
+        assert "_auth_user_id" not in client.session
 
     def test_people_who_are_not_staff_do_not_get_in(self, client, weaver):
         client.force_login(weaver)
 
-        response = client.get("/admin/members/user/")
+        response = client.get("/admin/members/user/", follow=True)
 
-        assert response.status_code == 302
-        assert "/admin/login/" in response["Location"]
+        assert response.status_code == 403
+        assert "for the network's staff" in response.content.decode()
 
-    def test_staff_get_in(self, client, staff):
+    def test_staff_without_two_factor_authentication_do_not_get_in(self, client, staff):
         client.force_login(staff)
 
+        response = client.get("/admin/members/user/")
+        login = client.get(response["Location"])
+
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+        assert login.status_code == 403
+        assert "/accounts/2fa/totp/activate/" in login.content.decode()
+
+    def test_staff_with_totp_get_in(self, client, staff_with_totp):
+        client.force_login(staff_with_totp)
+
         assert client.get("/admin/members/user/").status_code == 200
+
+    def test_the_login_page_sends_staff_with_totp_on_to_a_safe_next_page(
+        self, client, staff_with_totp
+    ):
+        client.force_login(staff_with_totp)
+
+        inside = client.get("/admin/login/?next=/admin/members/user/")
+        outside = client.get("/admin/login/?next=https://evil.example/")
+
+        assert inside["Location"] == "/admin/members/user/"
+        assert outside["Location"] == "/admin/"
 
 
 def test_an_unknown_address_gets_a_helpful_404(client):

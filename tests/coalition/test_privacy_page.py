@@ -33,3 +33,12 @@ def test_an_unknown_version_is_a_404(client):
 
 def test_it_says_so_before_a_policy_exists(client):
     assert "has not published its privacy policy yet" in client.get("/privacy/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("version", "status"), [("²", 200), ("abc", 200), ("9" * 30, 404), ("0", 404)]
+)
+def test_an_odd_version_number_is_never_a_500(client, version, status):
+    publish_privacy_policy()
+
+    assert client.get("/privacy/", {"version": version}).status_code == status

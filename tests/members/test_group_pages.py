@@ -301,3 +301,50 @@ def test_a_bad_edit_is_refused_and_changes_nothing(client, group, group_admin, p
     assert response.status_code == 400
     group.refresh_from_db()
     assert group.name == "Riverside Tenants"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("place", "9" * 30),
+        ("place", str(2**63)),
+        ("place", "²"),
+        ("working_groups", "9" * 30),
+        ("caucuses", str(2**63)),
+    ],
+)
+def test_an_id_no_database_holds_is_a_field_error_on_edit(
+    client, group, group_admin, place, field, value
+):
+    client.force_login(group_admin)
+    data = {"name": "Riverside Tenants", "kind": "community", "place": place.pk, field: value}
+
+    response = client.post(f"/groups/{group.slug}/edit/", data)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[field]
+
+
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [
+        ("x", "x"),
+        ("99999999999999999999999", "99999999999999999999999"),
+        ("/weave/groups/", "/weave/groups/"),
+        ("//evil.example/", "/weave/"),
+        ("https://evil.example/", "/weave/"),
+    ],
+)
+def test_inviting_a_prospect_goes_back_to_a_safe_next_page_never_a_500(
+    client, weaver, place, next_url, lands_on
+):
+    prospect = GroupFactory(name="Harbour Clinic", slug="harbour-clinic", place=place)
+    client.force_login(weaver)
+
+    response = client.post(
+        f"/weave/groups/{prospect.slug}/invite/",
+        {"email": "clinic@example.net", "next": next_url},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == lands_on

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from members.models import Group, Invitation, InvitationKind, Membership, Signature, Stage, User
 from members.services.invitations import invitation_create
-from tests.factories import GroupFactory, publish_privacy_policy, publish_statement
+from tests.factories import GroupFactory, add_member, publish_privacy_policy, publish_statement
 
 pytestmark = pytest.mark.django_db
 
@@ -106,8 +106,10 @@ def test_an_address_with_an_account_must_log_in_first(client, make_person, place
     assert not Group.objects.exists()
 
 
-def test_a_likely_duplicate_is_shown_not_created_twice(client, place):
-    GroupFactory(name="DOCKYARD parents", place=place)
+def test_a_likely_duplicate_is_shown_not_created_twice(client, place, statement):
+    GroupFactory(
+        name="DOCKYARD parents", place=place, listing_consent=True, signed_version=statement
+    )
 
     response = client.post("/join/", join_data(place))
 
@@ -115,16 +117,73 @@ def test_a_likely_duplicate_is_shown_not_created_twice(client, place):
     assert response.status_code == 400
     assert "Is your group already here?" in page
     assert "DOCKYARD parents" in page
+    assert 'name="not_duplicate"' in page
     assert Group.objects.count() == 1
 
 
-def test_the_same_contact_email_is_a_likely_duplicate(client, place):
-    GroupFactory(name="Another Name", place=place, contact_email="priya@example.net")
+def test_an_unlisted_group_with_the_same_name_is_summarised_without_its_name(client, place):
+    GroupFactory(name="DOCKYARD parents", place=place, listing_consent=False)
 
     response = client.post("/join/", join_data(place))
 
-    assert "Another Name" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "DOCKYARD parents" not in page
+    assert "A group with these details may already be in the network" in page
+    assert 'name="not_duplicate"' in page
+
+
+def test_the_same_contact_email_is_a_likely_duplicate_but_not_named(client, place, statement):
+    GroupFactory(
+        name="Another Name",
+        place=place,
+        contact_email="priya@example.net",
+        listing_consent=True,
+        signed_version=statement,
+    )
+
+    response = client.post("/join/", join_data(place))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Another Name" not in page
+    assert "A group with these details may already be in the network" in page
     assert Group.objects.count() == 1
+
+
+def test_typing_someones_address_does_not_reveal_the_groups_they_run(client, place, make_person):
+    quiet = GroupFactory(name="Quiet Survivors Network", place=place, listing_consent=False)
+    add_member(quiet, make_person("vic@example.net", name="Vic Tim"), "admin")
+
+    response = client.post(
+        "/join/", join_data(place, name="Anything", contact_email="vic@example.net")
+    )
+
+    page = response.content.decode()
+    assert "Quiet Survivors Network" not in page
+    assert "A group with these details may already be in the network" in page
+
+
+def test_a_weaver_sees_every_likely_duplicate_by_name(client, place, weaver):
+    GroupFactory(name="Another Name", place=place, contact_email="weaver@example.net")
+    client.force_login(weaver)
+
+    response = client.post(
+        "/join/", join_data(place, contact_name=None, contact_email=None, password=None)
+    )
+
+    page = response.content.decode()
+    assert "Another Name" in page
+    assert "A group with these details may already be in the network" not in page
+
+
+def test_a_group_matched_by_email_can_still_go_ahead(client, place):
+    GroupFactory(name="Another Name", place=place, contact_email="priya@example.net")
+
+    response = client.post("/join/", join_data(place, not_duplicate="on"))
+
+    assert response.status_code == 302
+    assert Group.objects.filter(name="Dockyard Parents").exists()
 
 
 def test_a_different_group_with_a_similar_name_can_go_ahead(client, place):

@@ -302,10 +302,13 @@ def test_a_preview_of_a_recipient_that_is_not_there_shows_the_first_and_says_so(
     assert "showing the first one" in response.content.decode()
 
 
-def test_a_preview_asked_for_with_something_else_than_a_number_is_400(client, weaver, message):
+@pytest.mark.parametrize("recipient", ["abc", "²", "1" * 30])
+def test_a_preview_asked_for_with_something_else_than_a_number_is_400(
+    client, weaver, message, recipient
+):
     client.force_login(weaver)
 
-    assert client.get(detail(message) + "?recipient=abc").status_code == 400
+    assert client.get(detail(message), {"recipient": recipient}).status_code == 400
 
 
 def test_sending_from_the_page_mails_everyone_once(client, weaver, message):

@@ -33,3 +33,14 @@ def test_a_bad_profile_is_refused(client, outsider):
     assert response.status_code == 400
     outsider.refresh_from_db()
     assert outsider.name == "Otto Outsider"
+
+
+@pytest.mark.parametrize("field", ["working_groups", "caucuses"])
+@pytest.mark.parametrize("value", ["9" * 30, str(2**63), "-" + "9" * 30, "²"])
+def test_an_id_no_database_holds_is_a_field_error(client, outsider, field, value):
+    client.force_login(outsider)
+
+    response = client.post("/me/profile/", {"name": "Otto O.", field: [value]})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[field]

@@ -111,6 +111,42 @@ class TestMeetingDetailPrivacy:
         assert "Riverside Tenants" in page and "Dockside Nurses" in page
 
 
+class TestMeetingPeopleNames:
+    """Typing an address must not tell a member whose account it is."""
+
+    def test_the_logger_sees_the_address_they_typed_not_the_name(self, client, tenant, nurse):
+        client.force_login(tenant)
+
+        response = client.post(
+            NEW,
+            {"other_email": nurse.email, "met_on": days_ago(2).isoformat(), "notes": NOTES},
+            follow=True,
+        )
+
+        page = response.content.decode()
+        assert "Nia Nurse" not in page
+        assert "nia@example.net" in page and "Tara Tenant" in page
+        assert "Nia Nurse" not in client.get(MEETINGS).content.decode()
+
+    def test_the_other_person_sees_who_logged_the_meeting_by_name(self, client, meeting, nurse):
+        client.force_login(nurse)
+
+        detail = client.get(detail_url(meeting)).content.decode()
+        listing = client.get(MEETINGS).content.decode()
+
+        assert "Tara Tenant" in detail and "Nia Nurse" in detail
+        assert "Tara Tenant" in listing
+
+    def test_a_weaver_sees_both_names(self, client, meeting, weaver):
+        client.force_login(weaver)
+
+        detail = client.get(detail_url(meeting)).content.decode()
+        listing = client.get(MEETINGS).content.decode()
+
+        assert "Tara Tenant" in detail and "Nia Nurse" in detail
+        assert "Tara Tenant" in listing and "Nia Nurse" in listing
+
+
 class TestMeetingList:
     def test_anonymous_people_are_sent_to_log_in(self, client):
         response = client.get(MEETINGS)
@@ -271,6 +307,20 @@ class TestLogAMeeting:
         client.force_login(request.getfixturevalue(who))
 
         assert client.get(NEW).status_code == 200
+
+    def test_an_account_outside_the_network_cannot_log_a_meeting(self, client, make_person, nurse):
+        client.force_login(make_person("lone@example.net", name="Lone Account"))
+
+        page = client.get(NEW)
+        response = client.post(
+            NEW, {"other_email": nurse.email, "met_on": days_ago(1).isoformat(), "notes": "x"}
+        )
+
+        assert page.status_code == 403
+        assert "Meetings are logged by people of the network" in page.content.decode()
+        assert response.status_code == 403
+        assert "Nia Nurse" not in response.content.decode()
+        assert not RelationalMeeting.objects.exists()
 
     def test_a_member_gets_no_directory_of_people(self, client, group_member, nurse, outsider):
         client.force_login(group_member)
@@ -460,3 +510,31 @@ class TestLogAMeeting:
 
         assert response.status_code == 200
         assert response.context["form"].errors["person_b"]
+
+    @pytest.mark.parametrize("value", ["²", "9" * 30, str(2**63), "-" + "9" * 30, "x"])
+    @pytest.mark.parametrize("field", ["person_a", "person_b", "group_a", "group_b"])
+    def test_a_weaver_posting_an_id_no_database_holds_gets_a_field_error(
+        self, client, weaver, tenant, nurse, field, value
+    ):
+        client.force_login(weaver)
+        data = {"person_a": tenant.pk, "person_b": nurse.pk, "met_on": days_ago(1).isoformat()}
+
+        response = client.post(NEW, {**data, field: value})
+
+        assert response.status_code == 200
+        assert response.context["form"].errors[field]
+        assert not RelationalMeeting.objects.exists()
+
+    @pytest.mark.parametrize("value", ["²", "9" * 30])
+    def test_a_member_naming_a_group_no_database_holds_gets_a_field_error(
+        self, client, tenant, nurse, place, value
+    ):
+        add_member(GroupFactory(name="Cycling Club", place=place), tenant)
+        client.force_login(tenant)
+
+        response = client.post(
+            NEW, {"other_email": nurse.email, "group": value, "met_on": days_ago(1).isoformat()}
+        )
+
+        assert response.status_code == 200
+        assert response.context["form"].errors["group"]

@@ -101,3 +101,13 @@ def test_a_group_admin_is_offered_to_sign_for_a_group_that_has_not(
     page = client.get("/statement/").content.decode()
 
     assert "Sign for Riverside Tenants" in page
+
+
+@pytest.mark.parametrize("place", ["²", "9" * 30, "-1", "abc"])
+def test_an_odd_place_shows_every_signatory_never_a_500(client, version, place):
+    signed(version, make_place("Harbourside"), "Harbour Nurses")
+
+    response = client.get("/statement/", {"place": place})
+
+    assert response.status_code == 200
+    assert "Harbour Nurses" in response.content.decode()
