@@ -57,6 +57,8 @@ PAGES: list[tuple[str, str]] = [
     ("map-data", "/actions/map/data.geojson?bbox=-5,54,-4,55"),
     ("feed", "/actions/feed.atom"),
     ("playbook", "/playbook/"),
+    ("days", "/days/"),
+    ("day", "/days/clean-air-day/"),
     # Behind login: measured by default only with --login weaver@example.org.
     ("weave", "/weave/"),
     ("weave-thin", "/weave/thin/"),
