@@ -185,6 +185,16 @@ def steering_member(make_person):
 
 
 @pytest.fixture
+def steward(make_person):
+    return make_person("steward@example.net", name="Stew Steward", roles=("steward",))
+
+
+@pytest.fixture
+def coordinator(make_person):
+    return make_person("coord@example.net", name="Cora Coordinator", roles=("coordinator",))
+
+
+@pytest.fixture
 def staff(make_person):
     return make_person("staff@example.net", name="Stan Staff", is_staff=True, is_superuser=True)
 

@@ -22,7 +22,7 @@ from coalition.permissions import memberships_of, roles_of
 from members.models import Group, Stage
 from members.ties import tied_groups_q
 from members.timeline import timeline_for
-from tests.factories import GroupFactory, add_member, make_action, publish_statement
+from tests.factories import GroupFactory, make_action, publish_statement
 
 pytestmark = pytest.mark.django_db
 
@@ -33,20 +33,6 @@ def listed(group):
     group.signed_version = publish_statement()
     group.save()
     return group
-
-
-@pytest.fixture
-def host(place):
-    return GroupFactory(
-        name="Harbour Union", slug="harbour-union", place=place, stage=Stage.ALIGNED
-    )
-
-
-@pytest.fixture
-def host_admin(make_person, host):
-    person = make_person("host-admin@example.net", name="Hana Host")
-    add_member(host, person, "admin")
-    return person
 
 
 def group_page(group) -> str:

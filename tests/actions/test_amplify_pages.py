@@ -15,30 +15,11 @@ from actions.services.amplification import amplification_add
 from actions.services.support import support_request_create
 from coalition.permissions import memberships_of, roles_of
 from members.models import Stage
-from tests.factories import GroupFactory, add_member, make_action
+from tests.factories import GroupFactory, make_action
 
 pytestmark = pytest.mark.django_db
 
 JSON = {"HTTP_ACCEPT": "application/json"}
-
-
-@pytest.fixture
-def host(place):
-    return GroupFactory(
-        name="Harbour Union", slug="harbour-union", place=place, stage=Stage.ALIGNED
-    )
-
-
-@pytest.fixture
-def host_admin(make_person, host):
-    person = make_person("host-admin@example.net", name="Hana Host")
-    add_member(host, person, "admin")
-    return person
-
-
-@pytest.fixture
-def action(host, host_admin):
-    return make_action(host, by=host_admin, title="Clean air march")
 
 
 def amplify_url(action) -> str:

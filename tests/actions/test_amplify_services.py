@@ -15,29 +15,9 @@ from actions.services.amplification import (
 )
 from coalition.errors import RuleBroken
 from coalition.permissions import can_see_rsvps, forget_memberships
-from members.models import Stage
-from tests.factories import GroupFactory, add_member, make_action
+from tests.factories import add_member, make_action
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def host(place):
-    return GroupFactory(
-        name="Harbour Union", slug="harbour-union", place=place, stage=Stage.ALIGNED
-    )
-
-
-@pytest.fixture
-def host_admin(make_person, host):
-    person = make_person("host-admin@example.net", name="Hana Host")
-    add_member(host, person, "admin")
-    return person
-
-
-@pytest.fixture
-def action(host, host_admin):
-    return make_action(host, by=host_admin, title="Clean air march")
 
 
 def test_a_group_admin_endorses_another_groups_action(action, group, group_admin):

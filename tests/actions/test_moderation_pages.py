@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 CAST = ["anonymous", "outsider", "group_member", "group_admin", "weaver", "steering_member"]
 
 
-@pytest.fixture
-def steward(make_person):
-    return make_person("steward@example.net", name="Stew Steward", roles=("steward",))
-
-
 def login(request, client, who: str) -> None:
     if who != "anonymous":
         client.force_login(request.getfixturevalue(who))

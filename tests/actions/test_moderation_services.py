@@ -14,11 +14,6 @@ from tests.factories import GroupFactory, add_member, make_action
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def steward(make_person):
-    return make_person("steward@example.net", name="Stew Steward", roles=("steward",))
-
-
 # --- Flags --------------------------------------------------------------------------
 
 

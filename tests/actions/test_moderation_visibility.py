@@ -17,11 +17,6 @@ BBOX = "-10,40,10,60"
 
 
 @pytest.fixture
-def steward(make_person):
-    return make_person("steward@example.net", name="Stew Steward", roles=("steward",))
-
-
-@pytest.fixture
 def walks(group, steward):
     """Two public actions with coordinates; the second is hidden by a steward."""
     spot = {"latitude": Decimal("51.5"), "longitude": Decimal("-0.1")}

@@ -18,11 +18,6 @@ CAST = ["anonymous", "outsider", "group_member", "group_admin", "weaver", "steer
 
 
 @pytest.fixture
-def steward(make_person):
-    return make_person("steward@example.net", name="Stew Steward", roles=("steward",))
-
-
-@pytest.fixture
 def tactic(group):
     source = make_action(group, days_ahead=-60, status="done", title="First walk")
     return Tactic.objects.create(

@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def steward(make_person):
-    return make_person("steward@example.net", name="Stew Steward", roles=("steward",))
-
-
-@pytest.fixture
 def done(group):
     return make_action(
         group, days_ahead=-10, status="done", title="School gate air walk", story="We walked."

@@ -25,11 +25,6 @@ def policy():
 
 
 @pytest.fixture
-def steward(make_person):
-    return make_person("steward@example.net", name="Stew Steward", roles=("steward",))
-
-
-@pytest.fixture
 def cast(request, steward):
     def person(name: str):
         return None if name == "anonymous" else request.getfixturevalue(name)

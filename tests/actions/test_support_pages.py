@@ -13,28 +13,9 @@ from actions.models import Amplification, SupportPledge, SupportRequest, Visibil
 from actions.services.support import support_pledge_add, support_request_create
 from coalition.models import PlaceKind
 from members.models import Stage
-from tests.factories import GroupFactory, add_member, make_action, make_place
+from tests.factories import GroupFactory, make_action, make_place
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def host(place):
-    return GroupFactory(
-        name="Harbour Union", slug="harbour-union", place=place, stage=Stage.ALIGNED
-    )
-
-
-@pytest.fixture
-def host_admin(make_person, host):
-    person = make_person("host-admin@example.net", name="Hana Host")
-    add_member(host, person, "admin")
-    return person
-
-
-@pytest.fixture
-def action(host, host_admin):
-    return make_action(host, by=host_admin, title="Clean air march")
 
 
 @pytest.fixture

@@ -7,11 +7,6 @@ from coalition.models import NetworkRole, Place, PlaceKind
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def steward(make_person):
-    return make_person("steward@example.net", name="Stevie Steward", roles=("steward",))
-
-
 @pytest.mark.parametrize("url", ["/network/roles/", "/network/places/"])
 @pytest.mark.parametrize(
     ("who", "status"),

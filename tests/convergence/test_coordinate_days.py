@@ -20,11 +20,6 @@ from tests.factories import GroupFactory, make_action, make_day, make_place
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def coordinator(make_person):
-    return make_person("coord@example.net", name="Cora Coordinator", roles=("coordinator",))
-
-
 def details(places, **changes) -> dict:
     start = timezone.now() + timedelta(days=10)
     fields = {

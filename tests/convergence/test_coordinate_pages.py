@@ -30,11 +30,6 @@ PEOPLE = [
 ]
 
 
-@pytest.fixture
-def coordinator(make_person):
-    return make_person("coord@example.net", name="Cora Coordinator", roles=("coordinator",))
-
-
 def _login(client, request, person):
     if person:
         client.force_login(request.getfixturevalue(person))

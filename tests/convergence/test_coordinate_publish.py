@@ -22,11 +22,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def coordinator(make_person):
-    return make_person("coord@example.net", name="Cora Coordinator", roles=("coordinator",))
-
-
-@pytest.fixture
 def tree():
     """Lakeshore region > Port Maren city > Harbourside district; Alder Falls; far-off Corvin."""
     region = make_place("Lakeshore", kind=PlaceKind.REGION)

@@ -31,11 +31,6 @@ PEOPLE = [
 
 
 @pytest.fixture
-def coordinator(make_person):
-    return make_person("coord@example.net", name="Cora Coordinator", roles=("coordinator",))
-
-
-@pytest.fixture
 def signed(group):
     """``group`` has signed the current statement: its members may post and register."""
     version = publish_statement()

@@ -45,11 +45,6 @@ GOOD = {
 }
 
 
-@pytest.fixture
-def coordinator(make_person):
-    return make_person("coordinator@example.net", name="Coco Coordinator", roles=("coordinator",))
-
-
 @pytest.mark.parametrize(
     ("who", "status"),
     [

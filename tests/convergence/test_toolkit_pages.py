@@ -33,11 +33,6 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def coordinator(make_person):
-    return make_person("coord@example.net", name="Cora Coordinator", roles=("coordinator",))
-
-
-@pytest.fixture
 def day(place):
     return make_day(places=[place], status=DayStatus.DRAFT)
 
