@@ -282,8 +282,11 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind a proxy that appends the client's address to X-Forwarded-For, rate
-# limits key on its last hop (coalition/client_ip.py); never set it without one.
+# limits key on its last hop (coalition/client_ip.py, and allauth's login,
+# signup and reset limits through ALLAUTH_TRUSTED_PROXY_COUNT); never set it
+# without one.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", default=False)
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if TRUST_X_FORWARDED_FOR else 0
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Map tiles of /actions/map/, a Leaflet URL template; empty: markers on a plain
 # background. Their origin is added to img-src ({s} subdomains as a wildcard).

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from coalition.errors import RuleBroken
+from coalition.mail import email_queue
 from coalition.models import Place
 from coalition.permissions import can_weave
 from coalition.selectors import privacy_policy_current, statement_current
@@ -72,11 +80,40 @@ class GroupDetails:
 
 @dataclass
 class JoinResult:
-    group: Group
-    person: User
-    signature: Signature
+    """What joining made. With ``existing_account`` nothing was made: the address
+    already had an account, and only its owner was told (the page must not say so)."""
+
+    group: Group | None
+    person: User | None
+    signature: Signature | None
     needs_verification: bool
     warnings: list[str] = field(default_factory=list)
+    existing_account: bool = False
+
+
+# One "someone tried to join with your address" email per address and hour, so
+# the join form cannot be used to flood someone's inbox.
+EXISTING_ACCOUNT_NOTICE_SECONDS = 3600
+
+
+def _existing_account_notify(*, email: str) -> None:
+    """Tell the owner of ``email`` that someone tried to join with it (after commit)."""
+    digest = hashlib.sha256(email.encode()).hexdigest()
+    if not cache.add(f"members:join:existing:{digest}", 1, EXISTING_ACCOUNT_NOTICE_SECONDS):
+        return
+    context = {
+        "email": email,
+        "link": settings.SITE_URL + reverse("account_login") + "?next=" + reverse("members:join"),
+    }
+    template = "members/email/join_existing_account"
+    email_queue(
+        EmailMessage(
+            subject=render_to_string(f"{template}_subject.txt", context).strip(),
+            body=render_to_string(f"{template}.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email],
+        )
+    )
 
 
 def group_duplicates(
@@ -129,7 +166,8 @@ def group_join(
 
     ``person`` is the logged-in person, or None: then an account is made from
     ``contact_name``/``contact_email``/``password`` and the signature counts
-    once that address is verified.
+    once that address is verified. If that address already has an account,
+    nothing is made and its owner gets an email instead (see JoinResult).
     """
     version = statement_current()
     if version is None:
@@ -150,16 +188,24 @@ def group_join(
 
     needs_verification = False
     if person is None:
-        if User.objects.filter(email__iexact=email).exists():
-            raise RuleBroken(
-                _("There is already an account for %(email)s. Log in first, then join.")
-                % {"email": email},
-                field="contact_email",
-            )
         try:
             validate_password(password, User(email=email, name=contact_name))
         except ValidationError as error:
             raise RuleBroken(" ".join(error.messages), field="password") from None
+        if User.objects.filter(email__iexact=email).exists():
+            # Saying so on the page would tell anyone whether an address has an
+            # account: the visitor sees the same "check your email" as a new join,
+            # and only the address's owner learns what happened. Hashing the
+            # password anyway keeps the answer as slow as making an account.
+            make_password(password)
+            _existing_account_notify(email=email)
+            return JoinResult(
+                group=None,
+                person=None,
+                signature=None,
+                needs_verification=True,
+                existing_account=True,
+            )
         person = User.objects.create_user(email=email, password=password, name=contact_name.strip())
         address = EmailAddress.objects.create(
             user=person, email=email, primary=True, verified=False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +32,9 @@ STEP_NOTE_MAX = 300
 LEVEL_NAME_MAX = 60
 SKILL_NAME_MAX = 80
 TRAINING_NAME_MAX = 160
+# Members name the other person by address; more tries than a busy organiser
+# needs in an hour would be someone checking addresses against the network.
+MEETINGS_PER_HOUR = 30
 
 
 def _check_length(text: str, limit: int, field: str) -> None:
@@ -67,6 +71,22 @@ def _spoke_for(person: User, group: Group | None, field: str) -> Group | None:
         Group.objects.filter(memberships__person=person).order_by("pk")[:2]
     )  # two are enough to know it is not exactly one
     return groups[0] if len(groups) == 1 else None
+
+
+def meeting_rate_check(*, person: User) -> None:
+    """Count one try at logging a meeting by address; refuse past MEETINGS_PER_HOUR an hour."""
+    key = f"members:meetings:{person.pk}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    if count > MEETINGS_PER_HOUR:
+        raise RuleBroken(
+            _("You have tried to log %(limit)s meetings in the last hour. Please wait a little.")
+            % {"limit": MEETINGS_PER_HOUR}
+        )
 
 
 @transaction.atomic

@@ -76,7 +76,9 @@ def join(request: HttpRequest) -> HttpResponse:
                 field = problem.field if problem.field in form.fields else None
                 form.add_error(field, problem.message)
             else:
-                request.session["joined_group"] = result.group.pk
+                # Set even when the address already had an account (nothing was
+                # made): a session cookie only for new joins would give it away.
+                request.session["joined_group"] = result.group.pk if result.group else None
                 if result.needs_verification:
                     return redirect(reverse("members:join_done") + "?verify=1")
                 messages.success(

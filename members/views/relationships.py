@@ -97,11 +97,12 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     Ordinary members name the other person by typing their exact email address,
     looked up on the server: a select box or a search would hand every member a
     directory of the network's people (and their groups), which least privilege
-    and the harassment coalitions face rule out. The only thing an address
-    reveals is whether it has an account (the pages then show the address, not
-    the account's name), and only people of the network may ask. Weavers, who may see everyone
-    already, pick both people (and their groups) from select boxes they can
-    narrow with a search.
+    and the harassment coalitions face rule out. An address that has no account,
+    an inactive one or one outside the network gets one neutral answer, only
+    people of the network may ask, and each may try MEETINGS_PER_HOUR times an
+    hour, so the form is no quick way to check addresses. Weavers, who may see
+    everyone already, pick both people (and their groups) from select boxes they
+    can narrow with a search.
     """
     if can_weave(request.user):
         return _meeting_new_by_weaver(request)
@@ -112,25 +113,32 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     form = MeetingForm(request.POST or None, groups=groups_of(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        other = person_by_email(data["other_email"])
-        if other is None:
-            form.add_error("other_email", _("No account with that address is in the network."))
-        else:
-            try:
-                meeting = services.meeting_log(
-                    person_a=request.user,
-                    person_b=other,
-                    group_a=data.get("group"),
-                    met_on=data["met_on"],
-                    notes=data["notes"],
-                    follow_up=data["follow_up"],
-                    by=request.user,
+        try:
+            services.meeting_rate_check(person=request.user)
+            other = person_by_email(data["other_email"])
+            if other is None or not is_in_network(other):
+                # One answer whatever the reason, or the form tells who is in the network.
+                raise RuleBroken(
+                    _(
+                        "We could not log a meeting with that address. "
+                        "Check it, or ask a weaver to log it."
+                    ),
+                    field="other_email",
                 )
-            except RuleBroken as error:
-                _add_rule_error(form, error, {"person_b": "other_email", "group_a": "group"})
-            else:
-                messages.success(request, _("The meeting is logged."))
-                return redirect("members:meeting_detail", pk=meeting.pk)
+            meeting = services.meeting_log(
+                person_a=request.user,
+                person_b=other,
+                group_a=data.get("group"),
+                met_on=data["met_on"],
+                notes=data["notes"],
+                follow_up=data["follow_up"],
+                by=request.user,
+            )
+        except RuleBroken as error:
+            _add_rule_error(form, error, {"person_b": "other_email", "group_a": "group"})
+        else:
+            messages.success(request, _("The meeting is logged."))
+            return redirect("members:meeting_detail", pk=meeting.pk)
     return render(request, TEMPLATES + "meeting_new.html", {"form": form, "weaver": False})
 
 

@@ -176,16 +176,56 @@ def test_an_unknown_permission_name_is_a_programming_error(weaver):
         check(weaver, "rule_the_world")
 
 
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+
+
+def totp_code() -> str:
+    """The code an authenticator app shows now for TOTP_SECRET (allauth's own arithmetic)."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    period = app_settings.TOTP_PERIOD
+    left = period - time.time() % period
+    if left < 2:  # allauth allows no drift: never hand out a code about to expire
+        time.sleep(left)
+    return format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // period))
+
+
+def record_in_session(client, person, **record) -> None:
+    """Write an authentication step into the client's session as allauth does."""
+    from allauth.account.internal.flows.login import record_authentication
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.session = client.session
+    record_authentication(request, person, **record)
+    request.session.save()
+
+
 class TestAdmin:
-    """The admin logs in through allauth (rate limits, MFA) and opens only to staff with TOTP."""
+    """The admin logs in through allauth (rate limits, MFA) and opens only to staff
+    whose session passed a TOTP code."""
 
     @pytest.fixture
-    def staff_with_totp(self, staff):
+    def totp(self, staff):
         from allauth.mfa.models import Authenticator
 
-        Authenticator.objects.create(
-            user=staff, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+        return Authenticator.objects.create(
+            user=staff, type=Authenticator.Type.TOTP, data={"secret": TOTP_SECRET}
         )
+
+    @pytest.fixture
+    def staff_with_totp(self, staff, totp):
+        return staff
+
+    @pytest.fixture
+    def staff_past_totp(self, client, staff, totp):
+        """Staff logged in, with the TOTP step allauth records on a two-factor login."""
+        client.force_login(staff)
+        record_in_session(client, staff, method="password", email=staff.email)
+        record_in_session(client, staff, method="mfa", id=totp.pk, type="totp")
         return staff
 
     def test_anonymous_people_are_sent_to_allauths_login_and_back(self, client):
@@ -226,16 +266,77 @@ class TestAdmin:
         assert login.status_code == 403
         assert "/accounts/2fa/totp/activate/" in login.content.decode()
 
-    def test_staff_with_totp_get_in(self, client, staff_with_totp):
-        client.force_login(staff_with_totp)
-
+    def test_staff_whose_session_passed_totp_get_in(self, client, staff_past_totp):
         assert client.get("/admin/members/user/").status_code == 200
 
-    def test_the_login_page_sends_staff_with_totp_on_to_a_safe_next_page(
+    def test_staff_with_totp_whose_session_did_not_pass_it_are_asked_for_a_code(
         self, client, staff_with_totp
     ):
         client.force_login(staff_with_totp)
 
+        response = client.get("/admin/members/user/", follow=True)
+
+        page = response.content.decode()
+        assert response.status_code == 403
+        assert "/accounts/2fa/reauthenticate/?next=" in page
+        assert "/accounts/2fa/totp/activate/" not in page
+
+    def test_a_password_step_alone_does_not_open_the_admin(self, client, staff_with_totp):
+        client.force_login(staff_with_totp)
+        record_in_session(client, staff_with_totp, method="password", email=staff_with_totp.email)
+
+        assert client.get("/admin/members/user/").status_code == 302
+
+    def test_a_recovery_code_step_does_not_open_the_admin(self, client, staff_with_totp, totp):
+        client.force_login(staff_with_totp)
+        record_in_session(client, staff_with_totp, method="mfa", id=totp.pk, type="recovery_codes")
+
+        assert client.get("/admin/members/user/").status_code == 302
+
+    def test_another_persons_totp_step_does_not_count(self, client, staff_past_totp, make_person):
+        from allauth.mfa.models import Authenticator
+
+        other = make_person("other-staff@example.net", is_staff=True, is_superuser=True)
+        Authenticator.objects.create(
+            user=other, type=Authenticator.Type.TOTP, data={"secret": TOTP_SECRET}
+        )
+        session = client.session
+        session["_auth_user_id"] = str(other.pk)
+        session["_auth_user_hash"] = other.get_session_auth_hash()
+        session.save()
+
+        assert client.get("/admin/members/user/").status_code == 302
+
+    def test_staff_log_in_through_allauth_with_password_and_totp_code(
+        self, client, staff_with_totp
+    ):
+        from tests.conftest import PASSWORD
+
+        login = client.post(
+            "/accounts/login/?next=/admin/members/user/",
+            {"login": staff_with_totp.email, "password": PASSWORD},
+        )
+        assert login.status_code == 302
+        assert login["Location"].startswith("/accounts/2fa/authenticate/")
+
+        code = client.post(login["Location"], {"code": totp_code()})
+
+        assert code.status_code == 302
+        assert client.get("/admin/members/user/").status_code == 200
+
+    def test_staff_confirm_their_session_with_a_totp_code(self, client, staff_with_totp):
+        client.force_login(staff_with_totp)
+        denied = client.get("/admin/login/?next=/admin/members/user/")
+        confirm = denied.context["confirm_url"]
+
+        response = client.post(confirm, {"code": totp_code()}, follow=True)
+
+        assert response.redirect_chain[-1] == ("/admin/members/user/", 302)
+        assert response.status_code == 200
+
+    def test_the_login_page_sends_staff_with_totp_on_to_a_safe_next_page(
+        self, client, staff_past_totp
+    ):
         inside = client.get("/admin/login/?next=/admin/members/user/")
         outside = client.get("/admin/login/?next=https://evil.example/")
 

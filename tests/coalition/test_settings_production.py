@@ -81,3 +81,31 @@ def test_production_settings_pass_the_deployment_checklist_without_warnings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues (0 silenced)" in result.stdout
+
+
+@pytest.mark.parametrize(("trust", "count"), [("true", "1"), ("false", "0")])
+def test_allauths_rate_limits_trust_one_proxy_exactly_when_x_forwarded_for_is_trusted(trust, count):
+    result = run_django(
+        {"TRUST_X_FORWARDED_FOR": trust},
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.ALLAUTH_TRUSTED_PROXY_COUNT)",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == count
+
+
+def test_with_one_trusted_proxy_allauth_keys_on_the_last_forwarded_hop(settings, rf):
+    from allauth.account.adapter import get_adapter
+
+    request = rf.get(
+        "/accounts/login/",
+        HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9",
+        REMOTE_ADDR="10.0.0.1",
+    )
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    assert get_adapter(request).get_client_ip(request) == "10.0.0.1"
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    assert get_adapter(request).get_client_ip(request) == "203.0.113.9"

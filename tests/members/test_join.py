@@ -96,13 +96,64 @@ def test_a_weak_password_is_refused_and_nothing_is_created(client, place):
     assert not Group.objects.exists() and not User.objects.exists()
 
 
-def test_an_address_with_an_account_must_log_in_first(client, make_person, place):
+def test_an_address_with_an_account_gets_the_same_page_and_its_owner_an_email(
+    client, make_person, place, settings
+):
+    make_person("priya@example.net")
+    mail.outbox.clear()
+
+    response = client.post("/join/", join_data(place, contact_email="Priya@example.net"))
+
+    assert response.status_code == 302
+    assert response["Location"] == "/join/done/?verify=1"
+    assert "sessionid" in response.cookies
+    assert not Group.objects.exists() and not Signature.objects.exists()
+    assert User.objects.count() == 1
+    assert EmailAddress.objects.count() == 1 and EmailAddress.objects.get().verified
+    (message,) = mail.outbox
+    assert message.to == ["priya@example.net"]
+    assert message.content_subtype == "plain" and not getattr(message, "alternatives", [])
+    assert "Someone tried to join" in message.subject
+    assert f"{settings.SITE_URL}/accounts/login/?next=/join/" in message.body
+    assert "Dockyard Parents" not in message.body
+
+
+def test_the_page_does_not_tell_an_existing_account_from_a_new_one(client, make_person, place):
     make_person("priya@example.net")
 
-    response = client.post("/join/", join_data(place))
+    existing = client.post("/join/", join_data(place), follow=True)
+    client.cookies.clear()
+    new = client.post(
+        "/join/", join_data(place, name="Other Parents", contact_email="new@example.net"),
+        follow=True,
+    )  # fmt: skip
+
+    assert existing.redirect_chain == new.redirect_chain == [("/join/done/?verify=1", 302)]
+    assert [t.name for t in existing.templates] == [t.name for t in new.templates]
+    assert "check your email" in existing.content.decode()
+    assert "already" not in existing.content.decode()
+
+
+def test_a_weak_password_is_refused_for_an_existing_address_too(client, make_person, place):
+    make_person("priya@example.net")
+    mail.outbox.clear()
+
+    response = client.post("/join/", join_data(place, password="short"))
 
     assert response.status_code == 400
-    assert "Log in first, then join" in response.content.decode()
+    assert "too short" in response.content.decode()
+    assert not mail.outbox
+
+
+def test_repeated_tries_with_an_existing_address_send_one_email_an_hour(client, make_person, place):
+    make_person("priya@example.net")
+    mail.outbox.clear()
+
+    for _ in range(3):
+        response = client.post("/join/", join_data(place))
+        assert response["Location"] == "/join/done/?verify=1"
+
+    assert len(mail.outbox) == 1
     assert not Group.objects.exists()
 
 

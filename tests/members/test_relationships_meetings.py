@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from coalition.services import place_create
 from members.models import RelationalMeeting
-from members.services.relationships import meeting_log
+from members.services.relationships import MEETINGS_PER_HOUR, meeting_log
 from tests.factories import GroupFactory, PersonFactory, add_member
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +19,7 @@ NOTES = "Talked about the incinerator and her kids' asthma."
 FOLLOW_UP = "Send the clinic's contact by Friday."
 MEETINGS = reverse("members:meetings")
 NEW = reverse("members:meeting_new")
+NEUTRAL = "We could not log a meeting with that address. Check it, or ask a weaver to log it."
 
 
 def days_ago(days: int) -> datetime.date:
@@ -386,7 +387,7 @@ class TestLogAMeeting:
 
         assert 'name="group"' not in page
 
-    def test_an_unknown_address_is_a_clear_error(self, client, tenant):
+    def test_an_unknown_address_gets_the_neutral_answer(self, client, tenant):
         client.force_login(tenant)
 
         response = client.post(
@@ -394,17 +395,63 @@ class TestLogAMeeting:
         )
 
         assert response.status_code == 200
-        assert "No account with that address is in the network." in response.content.decode()
+        assert response.context["form"].errors["other_email"] == [NEUTRAL]
         assert not RelationalMeeting.objects.exists()
 
-    def test_an_inactive_account_is_treated_as_unknown(self, client, tenant, nurse):
+    def test_an_inactive_account_gets_the_same_answer(self, client, tenant, nurse):
         nurse.is_active = False
         nurse.save()
         client.force_login(tenant)
 
         response = client.post(NEW, {"other_email": nurse.email, "met_on": days_ago(1).isoformat()})
 
-        assert "No account with that address is in the network." in response.content.decode()
+        assert response.context["form"].errors["other_email"] == [NEUTRAL]
+        assert not RelationalMeeting.objects.exists()
+
+    def test_an_account_outside_the_network_gets_the_same_answer(self, client, tenant, make_person):
+        make_person("lone@example.net", name="Lone Account")
+        client.force_login(tenant)
+
+        unknown = client.post(
+            NEW, {"other_email": "nobody@example.org", "met_on": days_ago(1).isoformat()}
+        )
+        outside = client.post(
+            NEW, {"other_email": "lone@example.net", "met_on": days_ago(1).isoformat()}
+        )
+
+        assert outside.status_code == unknown.status_code == 200
+        assert outside.context["form"].errors == unknown.context["form"].errors
+        assert "Lone Account" not in outside.content.decode()
+        assert "No account" not in outside.content.decode()
+        assert not RelationalMeeting.objects.exists()
+
+    def test_a_member_may_try_30_addresses_an_hour(self, client, tenant, nurse):
+        client.force_login(tenant)
+        for number in range(MEETINGS_PER_HOUR):
+            client.post(
+                NEW,
+                {"other_email": f"guess{number}@example.org", "met_on": days_ago(1).isoformat()},
+            )
+
+        response = client.post(NEW, {"other_email": nurse.email, "met_on": days_ago(1).isoformat()})
+
+        assert response.status_code == 200
+        assert "Please wait a little" in response.content.decode()
+        assert not RelationalMeeting.objects.exists()
+
+    def test_the_limit_is_per_person(self, client, tenant, nurse, group_member):
+        client.force_login(group_member)
+        for number in range(MEETINGS_PER_HOUR + 1):
+            client.post(
+                NEW,
+                {"other_email": f"guess{number}@example.org", "met_on": days_ago(1).isoformat()},
+            )
+        client.force_login(tenant)
+
+        response = client.post(NEW, {"other_email": nurse.email, "met_on": days_ago(1).isoformat()})
+
+        assert response.status_code == 302
+        assert RelationalMeeting.objects.count() == 1
 
     def test_meeting_yourself_is_refused(self, client, tenant):
         client.force_login(tenant)
