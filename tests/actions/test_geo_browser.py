@@ -78,7 +78,8 @@ def test_markers_and_popups_work_without_tiles_and_without_breaking_the_csp(
     markers.first.click(force=True)
     expect(map_page.locator(".leaflet-popup-content a")).to_have_count(1)
     # The list below the map, the page's content without JavaScript, is still there.
-    expect(map_page.get_by_role("link", name="Walk in Lyon")).to_have_count(1)
+    listing = map_page.locator('section[aria-labelledby="map-list-title"]')
+    expect(listing.get_by_role("link", name="Walk in Lyon")).to_have_count(1)
     assert map_page.locator('input[name="bbox"]').input_value().count(",") == 3
     assert not [text for text in problems if "Content Security Policy" in text], problems
     # The site has no favicon (yet); every other request must succeed.
