@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actions.forms_posting import DATETIME_LOCAL
+from coalition.forms import id_from
 from coalition.models import Place
 from convergence.models import DayOfAction, ToolkitItem, ToolkitKind
 from convergence.services import days as day_rules
@@ -230,10 +231,11 @@ class CoordinationFilterForm(forms.Form):
     def _find(self, value: str) -> Place | None:
         if value in self._places:
             return self._places[value]
-        if self._lookup is None or not value.isdigit() or len(value) > 18:
+        pk = id_from(value)
+        if self._lookup is None or pk is None:
             return None
         if value not in self._found:
-            self._found[value] = self._lookup(int(value))
+            self._found[value] = self._lookup(pk)
         return self._found[value]
 
     def chosen(self) -> tuple[Place | None, str]:

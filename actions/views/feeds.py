@@ -72,8 +72,13 @@ ICS_LINE_OCTETS = 75
 
 
 def ics_escape(text: str) -> str:
-    """A TEXT value: backslash, semicolon, comma and newlines escaped (RFC 5545 3.3.11)."""
+    """A TEXT value: backslash, semicolon, comma and newlines escaped (RFC 5545 3.3.11).
+
+    Control characters other than line breaks cannot appear in a TEXT value;
+    they are dropped, whatever older rows hold.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = without_control_characters(text)
     return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 

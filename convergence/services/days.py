@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from actions.models import ActionStatus
+from actions.services.posting import without_control_characters
 from coalition.errors import RuleBroken
 from coalition.models import Coalition, Place
 from coalition.permissions import can_coordinate, can_report_day
@@ -71,7 +72,8 @@ def _check_can_coordinate(by) -> None:
 
 
 def _check_text(value: str, *, field: str, limit: int, required: bool = True) -> str:
-    value = value.strip()
+    # Control characters break the calendar and the emails the day's words go into.
+    value = without_control_characters(value).strip()
     if required and not value:
         raise RuleBroken(_("This field is required."), field=field)
     if len(value) > limit:

@@ -177,8 +177,16 @@ def _hosts_due(kind: str, events: QuerySet[Event], cutoff: datetime, limit: int)
         .order_by("event_id", "address")
         .values_list("event_id", "address", "person__name", "person__language")[:limit]
     )
+    # Whoever posted the event is a host only while still in its group
+    # (``can_edit_action``): someone who left hears nothing more about it.
+    creator_still_member = Exists(
+        Membership.objects.filter(
+            group_id=OuterRef("action__host_group_id"), person_id=OuterRef("action__created_by_id")
+        )
+    )
     creators = (
         Event.objects.filter(pk__in=event_ids, action__created_by__isnull=False)
+        .filter(creator_still_member)
         .annotate(address=Lower("action__created_by__email"))
         .exclude(_not_yet(kind, cutoff, "pk", "address"))
         .order_by("pk")
@@ -207,7 +215,9 @@ def _rsvps_due(events: QuerySet[Event], cutoff: datetime, limit: int) -> list[Re
         )
     ) | Exists(
         User.objects.annotate(address=Lower("email")).filter(
-            pk=OuterRef("action__created_by_id"), address=OuterRef("address")
+            pk=OuterRef("action__created_by_id"),
+            address=OuterRef("address"),
+            memberships__group_id=OuterRef("action__host_group_id"),
         )
     )
     rows = (

@@ -27,6 +27,7 @@ from actions.forms_participation import RsvpForm
 from actions.models import Action
 from actions.selectors_listing import MAP_FEATURE_LIMIT
 from actions.services.participation import rsvp_refusal
+from actions.services.posting import without_control_characters
 from actions.views.feeds import action_vevent, ics_calendar
 from convergence.forms_public import DayMapDataForm, DaySearchForm
 from convergence.models import DayStatus
@@ -166,7 +167,9 @@ def day_calendar(request: HttpRequest, slug: str) -> HttpResponse:
             action_vevent(event, page_url=f"{detail}{event.pk}/", domain=domain)
             for event in day_calendar_events(found)
         ),
-        name=found.title,
+        # A calendar cannot carry control characters; a title typed with one
+        # (the day's form keeps them) must not break every subscriber's feed.
+        name=without_control_characters(found.title),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{found.slug}.ics"'

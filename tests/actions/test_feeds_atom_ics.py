@@ -240,3 +240,15 @@ def test_a_control_character_saved_around_the_service_does_not_break_the_feed(cl
 
     assert response.status_code == 200
     assert "Vigil at the docks" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_control_character_in_an_older_row_is_dropped_from_the_calendar_file(client, group):
+    from tests.factories import make_action
+
+    action = make_action(group, title="Vigil\x0b at the docks", description="Bring\x01 candles")
+
+    body = client.get(f"/actions/{action.pk}/calendar.ics").content.decode()
+
+    assert "SUMMARY:Vigil at the docks" in body
+    assert "\x0b" not in body and "\x01" not in body

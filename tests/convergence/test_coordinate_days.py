@@ -71,6 +71,15 @@ def test_a_title_without_latin_letters_still_gets_an_address(coordinator, place)
     assert day.slug == "day-of-action"
 
 
+def test_control_characters_are_taken_out_of_a_days_words(coordinator, place):
+    day = day_create(
+        by=coordinator,
+        **details([place], title="Clean\x0bAir Day", ask="Adopt\x1b the zone.\nNow."),
+    )
+
+    assert (day.title, day.ask) == ("CleanAir Day", "Adopt the zone.\nNow.")
+
+
 def test_the_steering_committee_creates_days_too(steering_member, place):
     assert day_create(by=steering_member, **details([place])).pk
 

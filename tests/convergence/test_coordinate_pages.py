@@ -581,3 +581,17 @@ def test_a_place_past_the_listed_ones_still_narrows(client, coordinator, network
     assert response.status_code == 200
     assert response.context["place"] == places["docks"]
     assert [g.name for g in response.context["lists"].groups.object_list] == ["Dock Parents"]
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "9" * 19, "9" * 40])
+@pytest.mark.parametrize("name", ["day_coordinate", "day_events_csv"])
+def test_a_place_id_that_is_no_database_id_is_a_bad_filter_not_an_error(
+    client, coordinator, network, name, value
+):
+    places, _groups = network
+    day = make_day(places=[places["alder"]])
+    client.force_login(coordinator)
+
+    response = client.get(reverse(f"convergence:{name}", args=[day.slug]), {"place": value})
+
+    assert response.status_code == 200

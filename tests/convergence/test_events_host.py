@@ -228,3 +228,15 @@ def test_the_host_page_takes_a_fixed_number_of_queries(
         response = client.get(_url(event))
 
     assert response.content.decode().count("Point ") == size
+
+
+def test_the_member_who_registered_cannot_tick_once_they_left(client, day, group, group_member):
+    from members.models import Membership
+
+    event = _event(day, group, by=group_member)
+    Membership.objects.filter(group=group, person=group_member).delete()
+    client.force_login(group_member)
+
+    assert client.post(_url(event), {"done": ["venue"]}).status_code == 403
+    event.refresh_from_db()
+    assert event.checklist == {}

@@ -141,3 +141,16 @@ def test_a_host_reminded_before_is_followed_up_after(day, group, group_admin):
 
     assert follow_ups() == ["admin@example.net"]
     assert len(mail.outbox) == 2
+
+
+def test_a_creator_who_left_the_group_is_not_followed_up(day, group, group_admin, make_person):
+    from members.models import Membership
+
+    creator = make_person("creator@example.net", name="Cleo Creator")
+    add_member(group, creator)
+    ended_event(day, group, by=creator)
+    Membership.objects.filter(group=group, person=creator).delete()
+
+    notices_send_due()
+
+    assert follow_ups() == ["admin@example.net"]

@@ -403,8 +403,39 @@ def test_finding_due_reminders_is_a_fixed_number_of_queries(
 
 def test_another_groups_event_does_not_remind_our_admins(day, group, group_admin, outsider):
     other = GroupFactory(name="Valley Walkers", slug="valley-walkers", place=group.place)
+    # A poster is a host only while in the group (see the test of one who left).
+    add_member(other, outsider)
     make_event(day, other, by=outsider)
 
     notices_send_due()
 
     assert sent_to() == ["outsider@example.net"]
+
+
+def test_a_creator_who_left_the_group_gets_no_host_reminder(day, group, group_admin, make_person):
+    from members.models import Membership
+
+    creator = make_person("creator@example.net", name="Cleo Creator")
+    add_member(group, creator)
+    event = make_event(day, group, by=creator, visibility="group", address="12 Hidden Lane")
+    Membership.objects.filter(group=group, person=creator).delete()
+
+    notices_send_due()
+
+    assert sent_to() == ["admin@example.net"]
+    assert not NoticeSent.objects.filter(event=event, email="creator@example.net").exists()
+
+
+def test_a_creator_who_left_and_rsvped_gets_the_rsvp_reminder(day, group, group_admin, make_person):
+    from members.models import Membership
+
+    creator = make_person("creator@example.net", name="Cleo Creator")
+    add_member(group, creator)
+    event = make_event(day, group, by=creator)
+    Membership.objects.filter(group=group, person=creator).delete()
+    rsvp(event, "creator@example.net", name="Cleo Creator")
+
+    notices_send_due()
+
+    assert sent_to() == ["admin@example.net", "creator@example.net"]
+    assert NoticeSent.objects.get(email="creator@example.net").kind == NoticeKind.RSVP_REMINDER

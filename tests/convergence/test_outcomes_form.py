@@ -268,3 +268,20 @@ def test_the_page_costs_the_same_queries_however_many_events_the_day_has(
         ended_event(day, group)
     with django_assert_num_queries(few):
         assert client.get(url(event)).status_code == 200
+
+
+def test_the_member_who_posted_the_event_loses_the_form_once_they_leave(
+    client, day, group, make_person
+):
+    from members.models import Membership
+
+    poster = make_person("poster@example.net", name="Pat Poster")
+    add_member(group, poster)
+    event = ended_event(day, group, by=poster)
+    client.force_login(poster)
+    assert client.get(url(event)).status_code == 200
+    Membership.objects.filter(group=group, person=poster).delete()
+
+    assert client.get(url(event)).status_code == 403
+    assert client.post(url(event), GOOD).status_code == 403
+    assert Action.objects.get(pk=event.action_id).participants is None

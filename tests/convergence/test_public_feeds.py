@@ -315,6 +315,16 @@ def test_a_day_without_public_events_gives_an_empty_calendar(client, place):
     assert _vevents(client.get(_ics(day))) == []
 
 
+def test_a_control_character_in_the_days_title_does_not_reach_the_calendar(client, place):
+    # Written around the day's service (an older row): the calendar still holds.
+    day = make_day(places=[place], title="Clean\x0bAir\x00Day")
+
+    body = client.get(_ics(day)).content.decode()
+
+    assert "X-WR-CALNAME:CleanAirDay" in _unfold(body)
+    assert not any(ord(char) < 32 and char not in "\r\n" for char in body)
+
+
 def test_the_calendar_costs_the_same_queries_for_5_or_60_events(
     client, place, group, django_assert_num_queries
 ):
