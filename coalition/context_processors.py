@@ -29,11 +29,11 @@ NAVIGATION = [
     NavItem(_("Actions"), "actions:list"),
     NavItem(_("Playbook"), "actions:playbook"),
     NavItem(_("Days of action"), "convergence:days"),
-    NavItem(_("Impact"), "impact"),
+    NavItem(_("Impact"), "reporting:impact"),
     NavItem(_("My groups"), "members:my_groups", members_only=True),
     NavItem(_("Meetings"), "members:meetings", members_only=True),
     NavItem(_("Weave"), "members:weave", permission="weave"),
-    NavItem(_("Dashboard"), "dashboard", permission="see_dashboard"),
+    NavItem(_("Dashboard"), "reporting:dashboard", permission="see_dashboard"),
     NavItem(_("Moderation"), "actions:moderation", permission="moderate"),
     NavItem(_("Network"), "network_roles", permission="steward"),
 ]

@@ -143,6 +143,14 @@ def can_report_day(user) -> bool:
 PERMISSIONS["report_day"] = can_report_day
 
 
+def can_schedule_reports(user) -> bool:
+    """Set the standing report schedule and its recipients: the steering committee."""
+    return has_role(user, Role.STEERING)
+
+
+PERMISSIONS["schedule_reports"] = can_schedule_reports
+
+
 def is_in_network(user) -> bool:
     """Network-only content: people in a member group, or holding a network role."""
     return bool(memberships_of(user)) or bool(roles_of(user))

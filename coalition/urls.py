@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("actions.urls")),
     path("", include("convergence.urls")),
+    path("", include("reporting.urls")),
 ]
 
 # Uploaded files are never served straight from MEDIA_ROOT, not even in

@@ -19,7 +19,6 @@ def weave(request):
 urlpatterns = [
     path("actions/", include(([path("", page, name="list")], "actions"))),
     path("days/", include(([path("", page, name="days")], "convergence"))),
-    path("impact/", page, name="impact"),
     path(
         "",
         include(
@@ -34,6 +33,14 @@ urlpatterns = [
             )
         ),
     ),
-    path("dashboard/", page, name="dashboard"),
+    path(
+        "",
+        include(
+            (
+                [path("impact/", page, name="impact"), path("dashboard/", page, name="dashboard")],
+                "reporting",
+            )
+        ),
+    ),
     *real_urlpatterns,
 ]

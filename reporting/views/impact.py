@@ -1,0 +1,3 @@
+"""impact pages."""
+
+urlpatterns: list = []
