@@ -26,6 +26,7 @@ PUBLIC = {
     "actions:rsvp_cancel", "actions:support_list",
     "convergence:days", "convergence:day", "convergence:day_events_geojson",
     "convergence:day_ical", "convergence:toolkit_file",
+    "reporting:impact",
 }  # fmt: skip
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/")
 

@@ -1,0 +1,131 @@
+"""The public impact page: open to all, built only from public records, fixed queries."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from members.models import Stage
+from reporting.models import Win
+from tests.factories import GroupFactory, make_action, make_day, publish_statement
+
+pytestmark = pytest.mark.django_db
+
+URL = "/impact/"
+
+
+def test_the_address_is_stable():
+    assert reverse("reporting:impact") == URL
+
+
+@pytest.mark.parametrize(
+    "who", [None, "outsider", "group_member", "group_admin", "weaver", "steering_member"]
+)
+def test_everyone_can_read_the_impact_page(client, request, who):
+    if who:
+        client.force_login(request.getfixturevalue(who))
+
+    assert client.get(URL).status_code == 200
+
+
+def test_posting_to_the_page_is_not_allowed(client):
+    assert client.post(URL, {"junk": "²"}).status_code == 405
+
+
+@pytest.fixture
+def network(group, place):
+    """Public and private records side by side."""
+    version = publish_statement()
+    group.signed_version = version
+    group.save()
+    GroupFactory(
+        name="Unlisted Signers", place=place, signed_version=version, listing_consent=False
+    )
+    GroupFactory(name="Listed Prospect", place=place, stage=Stage.PROSPECT, listing_consent=True)
+    past = {"days_ahead": -10, "status": "done", "latitude": Decimal("54.5"),
+            "longitude": Decimal("-4.4")}  # fmt: skip
+    make_action(group, title="Public march held", participants=40, **past)
+    make_action(group, title="Network-only briefing", visibility="network", participants=500,
+                **past)  # fmt: skip
+    make_action(group, title="Group-only planning", visibility="group", participants=700,
+                **past)  # fmt: skip
+    make_action(group, title="Hidden rally", participants=900, hidden_at=timezone.now(), **past)
+    make_action(group, title="Planned public walk", days_ahead=5, participants=3000)
+    today = timezone.localdate()
+    Win.objects.create(
+        title="Public shore power win", won_on=today, place=place, level="full",
+        evidence_url="https://example.org/evidence", is_public=True,
+    )  # fmt: skip
+    Win.objects.create(
+        title="Private deal with a councillor", won_on=today, place=place, level="partial",
+        is_public=False,
+    )  # fmt: skip
+    make_day(
+        places=[place], status="reported", days_ahead=-30, slug="held-day", title="Held Day",
+        total_events=12, total_participants=345,
+    )  # fmt: skip
+    make_day(places=[place], status="draft", slug="draft-day", title="Secret Draft Day")
+    return group
+
+
+@pytest.mark.parametrize("who", [None, "weaver", "steering_member", "group_admin"])
+def test_only_public_records_show_and_count(client, network, request, who):
+    if who:
+        client.force_login(request.getfixturevalue(who))
+
+    response = client.get(URL)
+    impact = response.context["impact"]
+    text = response.content.decode()
+
+    assert [w.title for w in impact.wins] == ["Public shore power win"]
+    assert impact.listed_groups == 1
+    assert impact.actions_held == 1
+    assert impact.participants == 40
+    assert [d.title for d in impact.days] == ["Held Day"]
+    assert [a.title for a in impact.mapped_actions] == ["Public march held"]
+    assert "Public shore power win" in text and "https://example.org/evidence" in text
+    assert "345" in text
+    for secret in [
+        "Private deal", "Network-only briefing", "Group-only planning", "Hidden rally",
+        "Secret Draft Day", "Unlisted Signers", "admin@example.net", "Ada Admin",
+    ]:  # fmt: skip
+        assert secret not in text
+
+
+def test_the_map_asks_for_public_markers_of_the_whole_world(client, network):
+    text = client.get(URL).content.decode()
+
+    assert f'data-geojson-url="{reverse("actions:map_data")}"' in text
+    assert 'data-bbox="-180,-90,180,90"' in text
+    assert "js/impact-map.js" in text
+    assert "style=" not in text
+
+
+def _fill(group, place, size: int) -> None:
+    past = datetime.timedelta(days=3)
+    for n in range(size):
+        make_action(
+            group, title=f"Walk {n}", days_ahead=-3, status="done", participants=n,
+            latitude=Decimal("54.5"), longitude=Decimal("-4.4"),
+        )  # fmt: skip
+        Win.objects.create(
+            title=f"Win {n}", won_on=timezone.localdate() - past, place=place, level="full"
+        )
+        make_day(places=[place], status="closed", days_ahead=-40 - n, slug=f"day-{n}")
+
+
+@pytest.mark.parametrize("size", [3, 25])
+def test_the_page_takes_the_same_number_of_queries_whatever_the_size(
+    client, group, place, django_assert_num_queries, size
+):
+    _fill(group, place, size)
+    client.get(URL)
+
+    # the coalition, wins, listed groups, actions held, days, mapped actions
+    with django_assert_num_queries(6):
+        response = client.get(URL)
+    assert response.status_code == 200
