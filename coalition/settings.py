@@ -178,6 +178,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # days going live and closing with their windows (convergence/tasks.py).
     "convergence-notices-due": {"task": "convergence.tasks.notices_due", "schedule": 300.0},
     "convergence-days-advance": {"task": "convergence.tasks.days_advance", "schedule": 300.0},
+    # Scheduled reports, each made once per period (reporting/tasks.py).
+    "reporting-reports-due": {"task": "reporting.tasks.reports_due", "schedule": 3600.0},
+    # The dashboard's monthly rollups of the last and the current month (reporting/rollups.py).
+    "reporting-rollups-refresh": {"task": "reporting.tasks.rollups_refresh", "schedule": 600.0},
 }
 # A delivery claimed longer ago than this is taken back and sent again; it must
 # outlast the longest batch (CELERY_TASK_TIME_LIMIT).
@@ -323,6 +327,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
 }
+
+# Reports: page streams are compressed; tests turn it off to read the PDF's text.
+REPORT_PDF_COMPRESS = env_bool("REPORT_PDF_COMPRESS", default=True)
 
 # The coalition's name before setup gives it one in the database.
 COALITION_NAME = env_str("COALITION_NAME", "Coalition")
