@@ -116,11 +116,11 @@ class Rollup(models.Model):
 
     class Meta:
         constraints = [
+            # place_path is "" for the whole network, so no NULL takes part.
             models.UniqueConstraint(
-                fields=["metric", "key", "month", "place"], name="rollup_one_row",
-                nulls_distinct=False,
+                fields=["metric", "key", "month", "place_path"], name="rollup_one_row"
             ),
-        ]  # fmt: skip
+        ]
         indexes = [
             models.Index(fields=["metric", "month"], name="rollup_metric_month"),
             models.Index(

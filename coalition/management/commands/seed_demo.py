@@ -25,6 +25,11 @@ class Command(BaseCommand):
                 continue
             import_module(f"{config.name}.demo").seed()
             self.stdout.write(f"  demo data: {label}")
+        # The dashboard reads monthly rollups: build them for the demo's history.
+        if apps.is_installed("reporting"):
+            from django.core.management import call_command
+
+            call_command("rollups_rebuild", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo coalition ready. Demo logins:"))
         for email, _, _ in DEMO_LOGINS:
             self.stdout.write(f"  {email}  /  {DEMO_PASSWORD}")

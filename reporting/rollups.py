@@ -1,0 +1,485 @@
+"""Monthly rollups of the network's figures: recomputed per month, read by the dashboard.
+
+Each *source* below runs one grouped aggregate (a few run one per month, where
+the figure is a snapshot at the month's end) and yields ``(metric, key, month,
+place id, value)``. ``rollups_refresh`` replaces the rows of the given months,
+metric by metric, inside one transaction, so a refresh can run twice, or
+concurrently with page views, without harm.
+
+Where a row sits (its ``place``) decides what a place filter counts:
+
+- wins, climate signals, actions, tactic adoptions, letters, turnout,
+  amplification received and support met: the place of the record (or of its
+  action);
+- unique initiatives, amplification given and the funnel: the group's place
+  (a group has one place, so summing distinct groups over places never counts
+  one twice);
+- relational meetings: group A's place, or group B's when A is unknown;
+- ladder levels, new leaders and skills: the place of the person's first group
+  (people without a group count for the whole network only);
+- ties: no place (path ""); the dashboard keeps the ties whose two groups are
+  in the chosen place.
+
+Snapshots (people per ladder level at the end of each month, skills) depend on
+everything before them; ``hooks_dashboard`` refreshes the months after a change
+too. Skills carry no date, so only the current month's snapshot can be taken;
+past months keep the snapshot taken while they were current.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
+from django.utils import timezone
+
+from coalition.models import Place
+
+Row = tuple[str, str, datetime.date, int | None, int]
+
+# The stages at or past each step of Connect → Align → Produce.
+REACHED = {
+    "contacted": ("contacted", "aligned", "producing"),
+    "aligned": ("aligned", "producing"),
+    "producing": ("producing",),
+}
+# Metrics whose rows have no place: the dashboard filters them by their groups.
+PLACELESS_METRICS = frozenset({"ties"})
+# Metrics summed over every month up to the end of the range, not just the range.
+CUMULATIVE_METRICS = frozenset({"funnel_contacted", "funnel_aligned", "funnel_producing"})
+
+
+def month_start(day: datetime.date | datetime.datetime) -> datetime.date:
+    """The first day of the month of ``day`` (a datetime is read in the local time zone)."""
+    if isinstance(day, datetime.datetime):
+        day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
+    return day.replace(day=1)
+
+
+def month_next(month: datetime.date) -> datetime.date:
+    return datetime.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def months_from(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    months, current = [], month_start(first)
+    while current <= last:
+        months.append(current)
+        current = month_next(current)
+    return months
+
+
+def _moment(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _as_month(value) -> datetime.date:
+    return month_start(value)
+
+
+@dataclass
+class Span:
+    """The months a refresh covers, with bounds for date and datetime fields."""
+
+    months: list[datetime.date]
+
+    @property
+    def first(self) -> datetime.date:
+        return self.months[0]
+
+    @property
+    def after(self) -> datetime.date:  # the day after the last month
+        return month_next(self.months[-1])
+
+    def dates(self, field: str) -> Q:
+        return Q(**{f"{field}__gte": self.first, f"{field}__lt": self.after})
+
+    def moments(self, field: str) -> Q:
+        return Q(**{f"{field}__gte": _moment(self.first), f"{field}__lt": _moment(self.after)})
+
+
+def _home_place(person_ref: str) -> Subquery:
+    """The place of a person's first group, for rows about people."""
+    from members.models import Membership
+
+    return Subquery(
+        Membership.objects.filter(person=OuterRef(person_ref))
+        .order_by("id")
+        .values("group__place_id")[:1],
+        output_field=IntegerField(),
+    )
+
+
+# --- Sources: each yields rows for the metrics it names --------------------
+
+
+def _wins(span: Span) -> Iterator[Row]:
+    from reporting.models import Win
+
+    rows = (
+        Win.objects.filter(span.dates("won_on"))
+        .annotate(month=TruncMonth("won_on"))
+        .order_by()
+        .values("month", "level", "place_id")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        yield "wins", row["level"], _as_month(row["month"]), row["place_id"], row["n"]
+
+
+def _climate(span: Span) -> Iterator[Row]:
+    from reporting.models import ClimateSignal
+
+    rows = (
+        ClimateSignal.objects.filter(span.dates("said_on"))
+        .annotate(month=TruncMonth("said_on"))
+        .order_by()
+        .values("month", "stance", "place_id")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        yield "climate", row["stance"], _as_month(row["month"]), row["place_id"], row["n"]
+
+
+def _meetings(span: Span) -> Iterator[Row]:
+    from members.models import RelationalMeeting
+
+    between = Q(group_a__isnull=False, group_b__isnull=False) & ~Q(group_a=F("group_b"))
+    rows = (
+        RelationalMeeting.objects.filter(span.dates("met_on"))
+        .annotate(
+            month=TruncMonth("met_on"), home=Coalesce("group_a__place_id", "group_b__place_id")
+        )
+        .order_by()
+        .values("month", "home")
+        .annotate(n=Count("id"), between=Count("id", filter=between))
+    )
+    for row in rows:
+        month = _as_month(row["month"])
+        yield "meetings", "all", month, row["home"], row["n"]
+        yield "meetings", "between", month, row["home"], row["between"]
+
+
+def _ties(span: Span) -> Iterator[Row]:
+    """Pairs of groups tied by a meeting between their people or a co-hosted action.
+
+    A co-hosting counts in the month it was agreed (the amplification's date).
+    """
+    from actions.models import Amplification
+    from members.models import RelationalMeeting
+
+    found: dict[tuple[str, datetime.date], int] = {}
+    meetings = (
+        RelationalMeeting.objects.filter(span.dates("met_on"))
+        .filter(group_a__isnull=False, group_b__isnull=False)
+        .exclude(group_a=F("group_b"))
+        .annotate(
+            month=TruncMonth("met_on"),
+            low=Least("group_a_id", "group_b_id"),
+            high=Greatest("group_a_id", "group_b_id"),
+        )
+        .order_by()
+        .values("month", "low", "high")
+        .annotate(n=Count("id"))
+    )
+    cohosts = (
+        Amplification.objects.filter(span.moments("created_at"), kind="cohost")
+        .exclude(group=F("action__host_group"))
+        .annotate(
+            month=TruncMonth("created_at"),
+            low=Least("group_id", "action__host_group_id"),
+            high=Greatest("group_id", "action__host_group_id"),
+        )
+        .order_by()
+        .values("month", "low", "high")
+        .annotate(n=Count("id"))
+    )
+    for rows in (meetings, cohosts):
+        for row in rows:
+            key = (f"{row['low']}:{row['high']}", _as_month(row["month"]))
+            found[key] = found.get(key, 0) + row["n"]
+    for (pair, month), n in found.items():
+        yield "ties", pair, month, None, n
+
+
+def _actions(span: Span) -> Iterator[Row]:
+    """Actions by kind, and from the same rows letters, turnout and tactic adoptions.
+
+    Cancelled and hidden actions do not count. People turned out are those who
+    took part (or, until the host reports it, the RSVPs) of actions already started.
+    """
+    from actions.models import Action, ActionStatus
+
+    started = Q(starts_at__lte=timezone.now())
+    rows = (
+        Action.objects.filter(span.moments("starts_at"), hidden_at__isnull=True)
+        .exclude(status=ActionStatus.CANCELLED)
+        .annotate(month=TruncMonth("starts_at"))
+        .order_by()
+        .values("month", "kind", "place_id")
+        .annotate(
+            n=Count("id"),
+            letters=Coalesce(Sum("letters_sent"), 0),
+            turned_out=Coalesce(Sum(Coalesce("participants", "rsvp_count"), filter=started), 0),
+            adopted=Count("id", filter=Q(tactic__isnull=False)),
+        )
+    )
+    for row in rows:
+        month, place = _as_month(row["month"]), row["place_id"]
+        yield "actions", row["kind"], month, place, row["n"]
+        yield "letters", "", month, place, row["letters"]
+        yield "turnout", "", month, place, row["turned_out"]
+        yield "tactic_adoptions", "", month, place, row["adopted"]
+
+
+def _initiatives(span: Span) -> Iterator[Row]:
+    """Distinct host groups acting each month, in the host group's place."""
+    from actions.models import Action, ActionStatus
+
+    rows = (
+        Action.objects.filter(span.moments("starts_at"), hidden_at__isnull=True)
+        .exclude(status=ActionStatus.CANCELLED)
+        .annotate(month=TruncMonth("starts_at"))
+        .order_by()
+        .values("month", "host_group__place_id")
+        .annotate(n=Count("host_group", distinct=True))
+    )
+    for row in rows:
+        yield "initiatives", "", _as_month(row["month"]), row["host_group__place_id"], row["n"]
+
+
+def _amplification(span: Span) -> Iterator[Row]:
+    from actions.models import Amplification
+
+    for metric, place_field in (
+        ("amplification_given", "group__place_id"),
+        ("amplification_received", "action__place_id"),
+    ):
+        rows = (
+            Amplification.objects.filter(span.moments("created_at"))
+            .annotate(month=TruncMonth("created_at"))
+            .order_by()
+            .values("month", "kind", place_field)
+            .annotate(n=Count("id"))
+        )
+        for row in rows:
+            yield metric, row["kind"], _as_month(row["month"]), row[place_field], row["n"]
+
+
+def _support_met(span: Span) -> Iterator[Row]:
+    from actions.models import SupportRequest
+
+    rows = (
+        SupportRequest.objects.filter(span.moments("met_at"))
+        .annotate(month=TruncMonth("met_at"))
+        .order_by()
+        .values("month", "action__place_id")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        yield "support_met", "", _as_month(row["month"]), row["action__place_id"], row["n"]
+
+
+def _ladder_levels(span: Span) -> Iterator[Row]:
+    """People per level at the end of each month: one grouped query per month."""
+    from members.models import LadderStep, User
+
+    for month in span.months:
+        last_day = month_next(month) - datetime.timedelta(days=1)
+        level = Subquery(
+            LadderStep.objects.filter(person=OuterRef("pk"), at__lte=last_day)
+            .order_by("-at", "-id")
+            .values("level_id")[:1],
+            output_field=IntegerField(),
+        )
+        rows = (
+            User.objects.annotate(level=level, home=_home_place("pk"))
+            .filter(level__isnull=False)
+            .order_by()
+            .values("level", "home")
+            .annotate(n=Count("id"))
+        )
+        for row in rows:
+            yield "ladder_level", str(row["level"]), month, row["home"], row["n"]
+
+
+def _new_leaders(span: Span) -> Iterator[Row]:
+    """People's first step onto a level that counts as a leader, by month."""
+    from members.models import LadderStep
+
+    earlier = LadderStep.objects.filter(
+        person=OuterRef("person"), level__counts_as_leader=True
+    ).filter(Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), pk__lt=OuterRef("pk")))
+    rows = (
+        LadderStep.objects.filter(span.dates("at"), level__counts_as_leader=True)
+        .filter(~Exists(earlier))
+        .annotate(month=TruncMonth("at"), home=_home_place("person"))
+        .order_by()
+        .values("month", "home")
+        .annotate(n=Count("person", distinct=True))
+    )
+    for row in rows:
+        yield "new_leaders", "", _as_month(row["month"]), row["home"], row["n"]
+
+
+def _funnel(span: Span) -> Iterator[Row]:
+    """Groups reaching each step of the funnel for the first time, by month."""
+    from members.models import StageChange
+
+    for step, stages in REACHED.items():
+        earlier = StageChange.objects.filter(group=OuterRef("group"), to_stage__in=stages).filter(
+            Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), pk__lt=OuterRef("pk"))
+        )
+        rows = (
+            StageChange.objects.filter(span.moments("at"), to_stage__in=stages)
+            .filter(~Exists(earlier))
+            .annotate(month=TruncMonth("at"))
+            .order_by()
+            .values("month", "group__place_id")
+            .annotate(n=Count("group", distinct=True))
+        )
+        for row in rows:
+            yield f"funnel_{step}", "", _as_month(row["month"]), row["group__place_id"], row["n"]
+
+
+def _skills(span: Span) -> Iterator[Row]:
+    """People per skill now, kept as the current month's snapshot."""
+    from members.models import User
+
+    current = month_start(timezone.localdate())
+    if current not in span.months:
+        return
+    rows = (
+        User.skills.through.objects.annotate(home=_home_place("user_id"))
+        .order_by()
+        .values("skill_id", "home")
+        .annotate(n=Count("user_id"))
+    )
+    for row in rows:
+        yield "skill", str(row["skill_id"]), current, row["home"], row["n"]
+
+
+@dataclass(frozen=True)
+class Source:
+    metrics: tuple[str, ...]
+    rows: Callable[[Span], Iterable[Row]]
+    # Snapshots of "now" can only be written for the current month.
+    current_month_only: bool = False
+
+
+SOURCES: list[Source] = [
+    Source(("wins",), _wins),
+    Source(("climate",), _climate),
+    Source(("meetings",), _meetings),
+    Source(("ties",), _ties),
+    Source(("actions", "letters", "turnout", "tactic_adoptions"), _actions),
+    Source(("initiatives",), _initiatives),
+    Source(("amplification_given", "amplification_received"), _amplification),
+    Source(("support_met",), _support_met),
+    Source(("ladder_level",), _ladder_levels),
+    Source(("new_leaders",), _new_leaders),
+    Source(("funnel_contacted", "funnel_aligned", "funnel_producing"), _funnel),
+    Source(("skill",), _skills, current_month_only=True),
+]
+
+
+def _default_months() -> list[datetime.date]:
+    current = month_start(timezone.localdate())
+    return [month_start(current - datetime.timedelta(days=1)), current]
+
+
+def _contiguous(months: list[datetime.date]) -> list[list[datetime.date]]:
+    """Runs of consecutive months, so each run is one range per grouped query."""
+    runs: list[list[datetime.date]] = []
+    for month in months:
+        if runs and month_next(runs[-1][-1]) == month:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    return runs
+
+
+def rollups_refresh(*, months: list[datetime.date] | None = None) -> int:
+    """Recompute every rollup of ``months`` (default: the previous and the current month).
+
+    Returns the number of rows written. Each metric's rows for a run of
+    consecutive months are replaced inside one transaction (delete, then one
+    bulk insert), so readers see either the old or the new figures.
+    """
+    from reporting.models import Rollup
+
+    wanted = sorted({month_start(m) for m in (months or _default_months())})
+    current = month_start(timezone.localdate())
+    paths = dict(Place.objects.values_list("id", "path"))
+    written = 0
+    for run in _contiguous(wanted):
+        span = Span(run)
+        for source in SOURCES:
+            covered = [current] if source.current_month_only else run
+            if source.current_month_only and current not in run:
+                continue
+            new = [
+                Rollup(
+                    metric=metric,
+                    key=key[:40],
+                    month=month,
+                    place_id=place_id,
+                    place_path=paths.get(place_id, "") if place_id else "",
+                    value=value,
+                )
+                for metric, key, month, place_id, value in source.rows(span)
+                if value and month in covered
+            ]
+            with transaction.atomic():
+                Rollup.objects.filter(metric__in=source.metrics, month__in=covered).delete()
+                Rollup.objects.bulk_create(new, batch_size=1000)
+            written += len(new)
+    return written
+
+
+def first_record_month() -> datetime.date:
+    """The month of the oldest dated record any rollup counts (this month when none)."""
+    from actions.models import Action, Amplification, SupportRequest
+    from members.models import LadderStep, RelationalMeeting, StageChange
+    from reporting.models import ClimateSignal, Win
+
+    candidates = [
+        Win.objects.aggregate(first=Min("won_on"))["first"],
+        ClimateSignal.objects.aggregate(first=Min("said_on"))["first"],
+        RelationalMeeting.objects.aggregate(first=Min("met_on"))["first"],
+        LadderStep.objects.aggregate(first=Min("at"))["first"],
+        Action.objects.aggregate(first=Min("starts_at"))["first"],
+        Amplification.objects.aggregate(first=Min("created_at"))["first"],
+        SupportRequest.objects.aggregate(first=Min("met_at"))["first"],
+        StageChange.objects.aggregate(first=Min("at"))["first"],
+    ]
+    found = [month_start(value) for value in candidates if value is not None]
+    return min(found, default=month_start(timezone.localdate()))
+
+
+def rollups_rebuild() -> int:
+    """Every rollup from the first record's month to the latest (the current month or
+    the month of the furthest planned action), after wiping the table."""
+    from actions.models import Action
+    from reporting.models import Rollup
+
+    last = month_start(timezone.localdate())
+    furthest = Action.objects.order_by("-starts_at").values_list("starts_at", flat=True).first()
+    if furthest is not None:
+        last = max(last, month_start(furthest))
+    with transaction.atomic():
+        Rollup.objects.all().delete()
+        return rollups_refresh(months=months_from(first_record_month(), last))

@@ -1,0 +1,81 @@
+"""Celery tasks of the reporting app: thin, take ids, safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import date
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+# --- Rollups (the dashboard's figures) ------------------------------------------
+
+
+@shared_task
+def rollups_refresh(months: list[str] | None = None) -> int:
+    """Recompute the rollups of ``months`` (ISO dates; default: last and this month).
+
+    Beat runs it every 10 minutes; changes to records queue it for their month
+    (``hooks_dashboard``). Idempotent: each month's rows are replaced.
+    """
+    from reporting.hooks_dashboard import pending_clear
+    from reporting.rollups import rollups_refresh as refresh
+
+    chosen = [date.fromisoformat(month) for month in months] if months else None
+    if chosen:
+        pending_clear(chosen)  # changes from now on queue a new run
+    return refresh(months=chosen)
+
+
+# --- Reports ------------------------------------------------------------------
+
+# A large network's bundle takes longer than the default task time limit.
+REPORT_TIME_LIMIT = 1800
+REPORT_RETRIES = 4
+
+
+@shared_task(bind=True, max_retries=REPORT_RETRIES, time_limit=REPORT_TIME_LIMIT,
+             soft_time_limit=REPORT_TIME_LIMIT - 60)  # fmt: skip
+def report_build(self, report_id: int) -> bool:
+    """Build a queued report, then email it; a second run finds it claimed and does nothing.
+
+    An OSError (storage out of reach) is retried with backoff; after the last
+    retry the report is marked failed so a person sees it.
+    """
+    from reporting.services.reports import report_build as build
+
+    try:
+        built = build(report_id=report_id, final_attempt=self.request.retries >= self.max_retries)
+    except OSError as problem:
+        raise self.retry(exc=problem, countdown=30 * 2**self.request.retries) from problem
+    if built:
+        report_email.delay(report_id)
+    return built
+
+
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=6,
+)
+def report_email(report_id: int) -> int:
+    """Email a ready report to its requester or its schedule's recipients, once."""
+    from reporting.services.reports import report_email as send
+
+    return send(report_id=report_id)
+
+
+@shared_task
+def reports_due() -> list[int]:
+    """Hourly (beat): queue the reports schedules are due for; the new reports' ids."""
+    from reporting.services.reports import reports_due as queue_due
+
+    made = queue_due()
+    if made:
+        logger.info("Scheduled reports queued: %s", made)
+    return made
