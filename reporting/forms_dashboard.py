@@ -37,9 +37,9 @@ class MonthField(forms.Field):
         if not value:
             return None
         match = _MONTH.match(value) if len(value) == 7 else None
-        if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
+        if match is None or not (1 <= int(match[2]) <= 12 and 2000 <= int(match[1]) <= 2999):
             raise forms.ValidationError(
-                _("Give a month as year-month, e.g. 2026-03."), code="invalid"
+                _("Give a month as YYYY-MM, for example 2025-03."), code="invalid"
             )
         return datetime.date(int(match[1]), int(match[2]), 1)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 from django import forms
@@ -10,30 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from coalition.forms import IdMultipleChoiceField
 from members.forms import place_field
+from reporting.forms_dashboard import MonthField
 from reporting.models import Frequency
 from reporting.services.reports import recipients_allowed
-
-MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
-
-
-class MonthField(forms.Field):
-    """A month typed as YYYY-MM (what ``<input type="month">`` sends); cleans to its first day."""
-
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM", "maxlength": 7})
-    default_error_messages = {"invalid": _("Give a month as YYYY-MM, for example 2025-03.")}
-
-    def to_python(self, value):
-        value = str(value).strip() if value is not None else ""
-        if value in self.empty_values:
-            return None
-        # The pattern bounds the length too: nothing longer than 7 characters matches.
-        found = MONTH.match(value)
-        if not found:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        year, month = int(found[1]), int(found[2])
-        if not (1 <= month <= 12 and 2000 <= year <= 2999):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return date(year, month, 1)
 
 
 def _last_day(month: date) -> date:
@@ -42,8 +20,8 @@ def _last_day(month: date) -> date:
 
 
 class ReportRequestForm(forms.Form):
-    start = MonthField(label=_("From (month)"))
-    end = MonthField(label=_("To (month, included)"))
+    start = MonthField(label=_("From (month)"), required=True)
+    end = MonthField(label=_("To (month, included)"), required=True)
     place = place_field(label=_("Narrowed to this place and everything in it"), required=False)
 
     def clean(self):
