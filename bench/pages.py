@@ -62,8 +62,10 @@ PAGES: list[tuple[str, str]] = [
     # Behind login: measured by default only with --login weaver@example.org.
     ("weave", "/weave/"),
     ("weave-thin", "/weave/thin/"),
+    ("dashboard", "/dashboard/"),
+    ("impact", "/impact/"),
 ]
-LOGIN_ONLY = {"weave", "weave-thin"}
+LOGIN_ONLY = {"weave", "weave-thin", "dashboard"}
 FLOOR = PAGES[0]
 
 # Repeated here rather than imported from coalition.demo, because the client
