@@ -12,11 +12,18 @@ pytestmark = pytest.mark.django_db
      ("steering_member", 200)],
 )  # fmt: skip
 def test_only_the_steering_committee_and_stewards_manage_versions(client, request, who, status):
+    from coalition.services import statement_draft_create
+
+    draft = statement_draft_create(title="Draft", text="x", principles=[("One", "")])
     if who != "anonymous":
         client.force_login(request.getfixturevalue(who))
 
     assert client.get("/statement/versions/").status_code == status
-    assert client.post("/statement/versions/1/publish/").status_code in {status, 404}
+    publish = client.post(f"/statement/versions/{draft.number}/publish/")
+    # Those who may publish are sent back to the versions; the others are refused.
+    assert publish.status_code == (302 if status == 200 else status)
+    draft.refresh_from_db()
+    assert (draft.published_at is not None) is (status == 200)
 
 
 def test_a_draft_starts_from_the_current_text(client, steering_member):
