@@ -48,7 +48,7 @@ lock:
 	$(PYTHON) -m venv /tmp/coalition-lock
 	/tmp/coalition-lock/bin/pip install --quiet pip-tools
 	/tmp/coalition-lock/bin/pip-compile --quiet --generate-hashes --strip-extras -o requirements.lock pyproject.toml
-	/tmp/coalition-lock/bin/pip-compile --quiet --generate-hashes --strip-extras --extra dev -o requirements-dev.lock pyproject.toml
+	/tmp/coalition-lock/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --extra dev -o requirements-dev.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) var .pytest_cache tests/e2e/artifacts

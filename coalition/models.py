@@ -224,3 +224,49 @@ class Caucus(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AuditVerb(models.TextChoices):
+    EXPORT = "export", _("export")
+    IMPORT = "import", _("import")
+    ERASURE = "erasure", _("erasure")
+    ROLE_GRANTED = "role_granted", _("role granted")
+    ROLE_REVOKED = "role_revoked", _("role revoked")
+    MEMBERSHIP_CHANGED = "membership_changed", _("group role changed")
+    MODERATION = "moderation", _("moderation")
+    OUTREACH_SENT = "outreach_sent", _("outreach sent")
+    TOKEN_CREATED = "token_created", _("API token created")
+    TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    POLICY_PUBLISHED = "policy_published", _("privacy policy published")
+
+
+class AuditEntry(models.Model):
+    """Who did what to whose data, and when. Written once, never edited.
+
+    The actor is kept as a foreign key for filtering and as a label so the
+    entry still reads after the actor's account is erased; ``subject`` names
+    what was acted on in words, never a personal email address.
+    """
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    actor_label = models.CharField(_("who"), max_length=150, blank=True)
+    verb = models.CharField(_("what"), max_length=30, choices=AuditVerb.choices)
+    subject = models.CharField(_("on what"), max_length=300, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["verb", "-at"], name="audit_verb_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.verb} {self.subject}"

@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "actions",
     "convergence",
     "reporting",
+    "privacy",
+    "api",
+    "exchange",
 ]
 
 MIDDLEWARE = [

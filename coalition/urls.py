@@ -31,6 +31,9 @@ urlpatterns = [
     path("", include("actions.urls")),
     path("", include("convergence.urls")),
     path("", include("reporting.urls")),
+    path("", include("privacy.urls")),
+    path("", include("api.urls")),
+    path("", include("exchange.urls")),
 ]
 
 # Uploaded files are never served straight from MEDIA_ROOT, not even in

@@ -1,0 +1,1 @@
+"""Pages of the api app; each module exports ``urlpatterns``."""

@@ -1,0 +1,1 @@
+"""Pages of the exchange app; each module exports ``urlpatterns``."""

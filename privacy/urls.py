@@ -1,0 +1,5 @@
+"""URLs of the privacy app, gathered from its view modules."""
+
+app_name = "privacy"
+
+urlpatterns: list = []
