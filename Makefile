@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv migrate lint format lock worker bench clean
+.PHONY: run test venv migrate lint format lock worker bench bench-scale bench-outreach clean
 
 # The venv is rebuilt whenever the lock file changes.
 $(STAMP): requirements-dev.lock
@@ -34,6 +34,19 @@ worker: $(STAMP)
 # Pass options through, e.g. make bench BENCH_ARGS="--duration 5".
 bench: $(STAMP)
 	$(BIN)/python -m bench.pages $(BENCH_ARGS)
+
+# The scale issue's benchmark: PostgreSQL with the scale data (seeded on the
+# first run), a Celery worker on Redis and a local SMTP sink (bench/README.md).
+SCALE_DB ?= postgres://postgres@127.0.0.1:5432/coalition_scale
+BENCH_REDIS ?= redis://127.0.0.1:6379/5
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.pages --database-url $(SCALE_DB) --redis-url $(BENCH_REDIS) \
+		--scale-data --worker --smtp --login weaver@example.org $(BENCH_ARGS)
+
+OUTREACH_DB ?= postgres://postgres@127.0.0.1:5432/coalition_outreach
+bench-outreach: $(STAMP)
+	$(BIN)/python -m bench.outreach --database-url $(OUTREACH_DB) --redis-url $(BENCH_REDIS) \
+		--emails 10000 --workers 2 $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

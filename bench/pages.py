@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from bench import parts
+
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "bench" / "results"
 # The gunicorn next to the interpreter running us, i.e. the project's venv.
@@ -65,8 +67,33 @@ PAGES: list[tuple[str, str]] = [
     ("dashboard", "/dashboard/"),
     ("impact", "/impact/"),
 ]
-LOGIN_ONLY = {"weave", "weave-thin", "dashboard"}
+LOGIN_ONLY = {"weave", "weave-thin", "dashboard", "dashboard-place"}
 FLOOR = PAGES[0]
+
+# With --scale-data: the issue's list, over the data of ``manage.py seed_scale``.
+# {placeholders} are filled from that database when the run starts; the API's
+# list endpoints are measured once they exist (a 404 drops them with a note).
+SCALE_PAGES: list[tuple[str, str]] = [
+    FLOOR,
+    ("home", "/"),
+    ("actions", "/actions/"),
+    ("action", "/actions/{action}/"),
+    ("map-data", "/actions/map/data.geojson?bbox={city_bbox}"),
+    ("day", "/days/{day}/"),
+    ("weave", "/weave/"),
+    ("dashboard", "/dashboard/"),
+    ("dashboard-place", "/dashboard/?place={city}"),
+    ("statement", "/statement/"),
+    ("api-actions", "/api/v1/actions/"),
+    ("api-groups", "/api/v1/groups/"),
+    ("api-events", "/api/v1/events/"),
+    ("api-days", "/api/v1/days/"),
+]
+OPTIONAL_PREFIXES = ("/api/",)
+# The issue's targets, checked in the table's last column.
+TARGET_P95_MS = 50.0
+TARGET_RATIO = 3.0
+TARGET_RSS_MB = 150.0
 
 # Repeated here rather than imported from coalition.demo, because the client
 # side must not need Django set up. Public by design, demo logins only.
@@ -119,21 +146,53 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="",
         help="log in as this demo login (password coalition-demo) before measuring",
     )
+    parser.add_argument(
+        "--scale-data",
+        action="store_true",
+        help="measure the scale issue's pages over manage.py seed_scale's data "
+        "(seeded on the first run only; needs PostgreSQL)",
+    )
+    parser.add_argument(
+        "--seed-args",
+        default="",
+        help='options for seed_scale on the first run, e.g. "--scale 0.1" (default: full size)',
+    )
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="run a Celery worker on the Redis broker during the load (needs --redis-url)",
+    )
+    parser.add_argument(
+        "--smtp",
+        action="store_true",
+        help="run a local SMTP sink on loopback and send the app's email to it",
+    )
     args = parser.parse_args(argv)
+    if args.scale_data and database_kind(args.database_url) != "postgresql":
+        parser.error("--scale-data needs --database-url postgres://…")
+    if args.worker and not args.redis_url:
+        parser.error("--worker needs --redis-url (or REDIS_URL)")
     if args.workers < 1 or args.concurrency < 1 or args.duration <= 0 or args.warmup < 0:
         parser.error("need --workers, --concurrency >= 1, --duration > 0, --warmup >= 0")
     try:
-        args.pages = choose_pages(args.paths, logged_in=bool(args.login))
+        args.pages = choose_pages(
+            args.paths,
+            logged_in=bool(args.login),
+            known=SCALE_PAGES if args.scale_data else PAGES,
+        )
     except ValueError as error:
         parser.error(str(error))
     return args
 
 
-def choose_pages(spec: str, *, logged_in: bool = False) -> list[tuple[str, str]]:
+def choose_pages(
+    spec: str, *, logged_in: bool = False, known: list[tuple[str, str]] | None = None
+) -> list[tuple[str, str]]:
     """The pages to measure, floor first, from ``--paths``."""
+    known = PAGES if known is None else known
     if not spec.strip():
-        return [page for page in PAGES if logged_in or page[0] not in LOGIN_ONLY]
-    by_name = dict(PAGES)
+        return [page for page in known if logged_in or page[0] not in LOGIN_ONLY]
+    by_name = dict(known)
     chosen: list[tuple[str, str]] = [FLOOR]
     for item in (part.strip() for part in spec.split(",")):
         if not item:
@@ -253,8 +312,14 @@ def ensure_postgres_database(url: str) -> None:
         connection.close()
 
 
-def prepare_database(env: dict[str, str]) -> None:
-    for command in (["migrate", "--no-input"], ["seed_demo"]):
+def prepare_database(env: dict[str, str], *, scale: bool = False, seed_args: str = "") -> None:
+    """Migrate, then the demo data, or with ``scale`` the scale data unless it is there.
+
+    Seeding the scale data takes minutes, so it happens once per database;
+    ``--if-missing`` makes seed_scale a no-op on later runs.
+    """
+    seed = ["seed_scale", "--if-missing", *seed_args.split()] if scale else ["seed_demo"]
+    for command in (["migrate", "--no-input"], seed):
         done = subprocess.run(
             [sys.executable, "manage.py", *command],
             cwd=REPO,
@@ -266,6 +331,69 @@ def prepare_database(env: dict[str, str]) -> None:
         if done.returncode != 0:
             sys.stderr.write(done.stdout + done.stderr)
             raise SystemExit(f"bench: manage.py {' '.join(command)} failed")
+        if scale and command[0] == "seed_scale":
+            # Its per-table timings, when it ran.
+            sys.stdout.write(done.stdout)
+
+
+def fill_scale_paths(pages: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str]]:
+    """The scale pages with their {placeholders} filled from the database (Django set up).
+
+    Returns the pages and notes on what was left out. A page under an optional
+    prefix (the API) that does not resolve yet is left out with a note.
+    """
+    from django.urls import Resolver404, resolve
+
+    from actions.models import Action
+    from coalition.models import Place, PlaceKind
+    from convergence.models import DayOfAction
+
+    action = (
+        Action.objects.filter(
+            description__startswith="Invented action",
+            visibility="public",
+            hidden_at__isnull=True,
+            amplifications__isnull=False,
+        )
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    day = (
+        DayOfAction.objects.filter(slug__startswith="scale-")
+        .order_by("-starts_at")
+        .values_list("slug", flat=True)
+        .first()
+    )
+    city = (
+        Place.objects.filter(kind=PlaceKind.CITY, name__startswith="Scale City")
+        .order_by("id")
+        .first()
+    )
+    if action is None or day is None or city is None:
+        raise SystemExit("bench: no scale data here (run manage.py seed_scale)")
+    lat, lon = float(city.latitude), float(city.longitude)
+    # About 30 km across: a city and its surroundings.
+    values = {
+        "action": action,
+        "day": day,
+        "city": city.pk,
+        "city_bbox": f"{lon - 0.2:.2f},{lat - 0.15:.2f},{lon + 0.2:.2f},{lat + 0.15:.2f}",
+    }
+    filled, notes = [], []
+    for name, path in pages:
+        path = path.format(**values)
+        if path.startswith(OPTIONAL_PREFIXES):
+            try:
+                match = resolve(urlsplit(path).path)
+            except Resolver404:
+                match = None
+            # The API answers unknown addresses with its own 404 view.
+            if match is None or not match.url_name or match.url_name == "not_found":
+                notes.append(f"{name} {path}: not built yet, left out")
+                continue
+        filled.append((name, path))
+    return filled, notes
 
 
 # --------------------------------------------------------------------------
@@ -601,6 +729,7 @@ def table(rows: list[dict], max_rss: float) -> str:
         "req/s",
         "queries",
         "x floor",
+        "target",
     )
     lines = [
         (
@@ -613,6 +742,7 @@ def table(rows: list[dict], max_rss: float) -> str:
             f"{row['requests_per_second']:.0f}",
             str(row["queries_per_request"]),
             f"{row['ratio_to_floor']:.2f}",
+            "" if row["name"] == FLOOR[0] else ("ok" if meets_target(row) else "MISS"),
         )
         for row in rows
     ]
@@ -627,8 +757,20 @@ def table(rows: list[dict], max_rss: float) -> str:
 
     rule = "  ".join("-" * width for width in widths)
     body = [render(header), rule, *(render(cells) for cells in lines), rule]
-    body.append(f"max gunicorn worker RSS: {max_rss:.1f} MB")
+    verdict = "ok" if max_rss <= TARGET_RSS_MB else "MISS"
+    body.append(
+        f"max gunicorn worker RSS under load: {max_rss:.1f} MB "
+        f"(target <= {TARGET_RSS_MB:g} MB: {verdict})"
+    )
+    body.append(
+        f"target: p95 <= {TARGET_P95_MS:g} ms and p50 <= {TARGET_RATIO:g} x the floor's p50"
+    )
     return "\n".join(body)
+
+
+def meets_target(row: dict) -> bool:
+    """The scale issue's page target: p95 within 50 ms and within 3x the floor's median."""
+    return row["p95_ms"] <= TARGET_P95_MS and row["ratio_to_floor"] <= TARGET_RATIO
 
 
 # --------------------------------------------------------------------------
@@ -641,20 +783,49 @@ def run(args: argparse.Namespace) -> int:
     # Everything the run creates outside bench/results/ lives here and goes.
     scratch = Path(tempfile.mkdtemp(prefix="coalition-bench-"))
     server: subprocess.Popen | None = None
+    worker: subprocess.Popen | None = None
+    sink: subprocess.Popen | None = None
+    notes: list[str] = []
+    worker_rss = math.nan
     try:
         env, database = bench_environment(args, scratch)
         kind = database_kind(args.database_url)
         print(f"bench: database {database}")
         if kind == "postgresql":
             ensure_postgres_database(args.database_url)
-        print("bench: migrate + seed_demo")
-        prepare_database(env)
+        if args.smtp:
+            sink, smtp_port, _received = parts.start_smtp_sink(scratch)
+            env["EMAIL_URL"] = f"smtp://{HOST}:{smtp_port}"
+            print(f"bench: SMTP sink on {HOST}:{smtp_port}")
+        if args.worker:
+            # A queue of this run's own, so nothing queued by another run reaches it.
+            env["CELERY_QUEUE"] = f"bench-{os.getpid()}"
+        print(
+            "bench: migrate + "
+            + ("seed_scale (first run only)" if args.scale_data else "seed_demo")
+        )
+        prepare_database(env, scale=args.scale_data, seed_args=args.seed_args)
 
         # The query counter runs Django here, so it needs the same environment.
         os.environ.clear()
         os.environ.update(env)
+        if args.scale_data:
+            import django
+
+            warnings.filterwarnings("ignore", "No directory at", UserWarning)
+            django.setup()
+            from django.db import connections
+
+            args.pages, notes = fill_scale_paths(args.pages)
+            connections.close_all()
         queries = count_queries(args.pages, args.login)
 
+        if args.worker:
+            worker = parts.start_celery_worker(
+                env, concurrency=1, queue=env["CELERY_QUEUE"], log=scratch / "celery.log"
+            )
+            parts.wait_for_worker(env, worker)
+            print("bench: Celery worker up")
         port = free_port()
         log = scratch / "gunicorn.log"
         print(f"bench: gunicorn, {args.workers} workers, on {HOST}:{port}")
@@ -671,9 +842,13 @@ def run(args: argparse.Namespace) -> int:
             )
             raw[name] = load_page(port, path, cookie, args.concurrency, args.warmup, args.duration)
         rss = worker_rss_mb(server.pid)
+        if worker is not None:
+            worker_rss = parts.process_tree_rss_mb(worker.pid)
     finally:
         if server is not None:
             stop_gunicorn(server)
+        parts.stop(worker)
+        parts.stop(sink)
         shutil.rmtree(scratch, ignore_errors=True)
 
     rows = [summarise(name, path, raw[name], queries[name]) for name, path in args.pages]
@@ -689,6 +864,10 @@ def run(args: argparse.Namespace) -> int:
         f"{args.duration:g}s per page" + (f", logged in as {args.login}" if args.login else "")
     )
     print(table(rows, max_rss))
+    if args.worker:
+        print(f"Celery worker RSS (with its pool): {worker_rss:.1f} MB")
+    for note in notes:
+        print(f"note: {note}")
 
     report = {
         "started": started.isoformat(timespec="seconds"),
@@ -703,6 +882,11 @@ def run(args: argparse.Namespace) -> int:
         "pages": rows,
         "worker_rss_mb": {str(pid): round(mb, 1) for pid, mb in sorted(rss.items())},
         "max_worker_rss_mb": round(max_rss, 1),
+        "scale_data": args.scale_data,
+        "celery_worker": args.worker,
+        "celery_worker_rss_mb": None if math.isnan(worker_rss) else round(worker_rss, 1),
+        "smtp_sink": args.smtp,
+        "notes": notes,
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     target = RESULTS_DIR / f"pages-{started.strftime('%Y%m%dT%H%M%SZ')}.json"

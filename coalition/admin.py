@@ -6,6 +6,7 @@ from coalition.models import (
     Caucus,
     Coalition,
     NetworkRole,
+    OutboxMessage,
     Place,
     Principle,
     PrivacyPolicy,
@@ -82,3 +83,18 @@ class WorkingGroupAdmin(admin.ModelAdmin):
 class CaucusAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Read-only: staff see what waits or failed; the flush and the workers change rows."""
+
+    list_display = ["id", "task", "status", "created_at", "attempts", "runs", "finished_at"]
+    list_filter = ["status", "task"]
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

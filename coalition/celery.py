@@ -7,7 +7,8 @@ from celery import Celery
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coalition.settings")
 
 # DjangoTask gives every task delay_on_commit()/apply_async_on_commit(), so work
-# is queued only once the rows it reads are committed.
-app = Celery("coalition", task_cls="celery.contrib.django.task:DjangoTask")
+# is queued only once the rows it reads are committed; OutboxAwareTask (a
+# DjangoTask) also runs a message from the outbox once (coalition/outbox.py).
+app = Celery("coalition", task_cls="coalition.outbox:OutboxAwareTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

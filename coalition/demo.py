@@ -21,7 +21,7 @@ from coalition.models import (
     WorkingGroup,
 )
 
-DEMO_PASSWORD = "coalition-demo"  # noqa: S105 - public by design, demo only
+DEMO_PASSWORD = "coalition-demo"  # noqa: S105  # nosec B105  # public by design, demo only
 
 # (email, name, network roles)
 DEMO_LOGINS = [

@@ -270,3 +270,49 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.verb} {self.subject}"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for the broker")
+    PUBLISHED = "published", _("handed to the broker")
+    RUNNING = "running", _("taken by a worker")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class OutboxMessage(models.Model):
+    """A task to run, written in the same transaction as the change it follows.
+
+    The transactional outbox (``coalition/outbox.py``): the row commits or
+    rolls back with the change, is handed to the broker after the commit, and
+    is handed again by ``outbox_flush`` while nobody has taken it, so a broker
+    that is down at the moment of the commit loses nothing. A worker claims
+    the row before running its task, so a row handed over twice runs once.
+    """
+
+    task = models.CharField(_("task"), max_length=200)
+    kwargs = models.JSONField(_("arguments"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Last time it was handed to the broker (or tried to be), and when that worked.
+    attempted_at = models.DateTimeField(_("last handed over at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("accepted by the broker at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("hand-overs"), default=0)
+    # The Celery task id that claimed it: a retry of that task (same id) may
+    # take it again, any other copy may not.
+    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    runs = models.PositiveIntegerField(_("runs"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox")
+        # The flush reads what is not done yet; done rows are only purged.
+        indexes = [models.Index(fields=["status", "created_at"], name="outbox_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk} ({self.status})"

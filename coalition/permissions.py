@@ -201,6 +201,18 @@ def can_see_meeting_notes(user, meeting) -> bool:
     return user.pk in {meeting.person_a_id, meeting.person_b_id} or can_weave(user)
 
 
+def can_read_people(user) -> bool:
+    """People's personal data through OSDI (exchange.selectors.people_visible_to narrows
+    it): weavers and stewards see everyone; a group's admins and contacts see their
+    own members and the people who RSVPed to their group's actions."""
+    if can_weave(user):
+        return True
+    return any(role in {"admin", "contact"} for role in memberships_of(user).values())
+
+
+PERMISSIONS["read_people"] = can_read_people
+
+
 def check(user, permission: str) -> bool:
     """Ask a named permission; an unknown name is a programming error, not a denial."""
     try:
@@ -234,3 +246,11 @@ class HasCoalitionPermission(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return check(request.user, view.coalition_permission)
+
+
+def can_publish_privacy_policy(user) -> bool:
+    """Draft and publish privacy policy versions: the steering committee and stewards."""
+    return has_role(user, Role.STEERING, Role.STEWARD)
+
+
+PERMISSIONS["publish_privacy_policy"] = can_publish_privacy_policy

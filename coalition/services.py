@@ -8,9 +8,9 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coalition import signals
+from coalition import audit, signals
 from coalition.errors import RuleBroken
-from coalition.models import NetworkRole, Place, PlaceKind, Principle, StatementVersion
+from coalition.models import AuditVerb, NetworkRole, Place, PlaceKind, Principle, StatementVersion
 from coalition.permissions import forget_roles
 
 
@@ -106,14 +106,20 @@ def statement_publish(*, version: StatementVersion, by=None) -> StatementVersion
     return locked
 
 
+@transaction.atomic
 def role_grant(*, person, role: str, by=None) -> NetworkRole:
-    grant, _created = NetworkRole.objects.get_or_create(
+    grant, created = NetworkRole.objects.get_or_create(
         person=person, role=role, defaults={"granted_by": by}
     )
+    if created:
+        audit.record(by, AuditVerb.ROLE_GRANTED, f"person #{person.pk}: {role}", role=role)
     forget_roles(person)
     return grant
 
 
-def role_revoke(*, person, role: str) -> None:
-    NetworkRole.objects.filter(person=person, role=role).delete()
+@transaction.atomic
+def role_revoke(*, person, role: str, by=None) -> None:
+    removed, _kinds = NetworkRole.objects.filter(person=person, role=role).delete()
+    if removed:
+        audit.record(by, AuditVerb.ROLE_REVOKED, f"person #{person.pk}: {role}", role=role)
     forget_roles(person)

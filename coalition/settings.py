@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -87,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: asks people to agree to a new privacy policy version.
+    "privacy.middleware.ConsentMiddleware",
 ]
 
 ROOT_URLCONF = "coalition.urls"
@@ -146,7 +149,8 @@ CACHE_URL = env_str("CACHE_URL") or (redis_neighbour_db(REDIS_URL) if REDIS_URL 
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down: misses instead of errors (coalition/cache.py).
+            "BACKEND": "coalition.cache.TolerantRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "coalition",
         }
@@ -186,6 +190,25 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # The dashboard's monthly rollups of the last and the current month (reporting/rollups.py).
     "reporting-rollups-refresh": {"task": "reporting.tasks.rollups_refresh", "schedule": 600.0},
 }
+# The outbox (coalition/outbox.py): how long a commit waits for the broker
+# before leaving its tasks to the flush; after how long a task the broker has
+# not taken is handed over again; after how long one taken but never finished
+# (a broker that lost its queue, a killed worker) is handed over again. The
+# last must outlast the longest task with its retries.
+OUTBOX_PUBLISH_TIMEOUT = env_int("OUTBOX_PUBLISH_TIMEOUT", 1)
+OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 30)
+OUTBOX_LOST_SECONDS = env_int("OUTBOX_LOST_SECONDS", 3600)
+if OUTBOX_PUBLISH_TIMEOUT < 1 or OUTBOX_RETRY_SECONDS < 1:
+    raise ImproperlyConfigured("OUTBOX_PUBLISH_TIMEOUT and OUTBOX_RETRY_SECONDS must be 1 or more.")
+if OUTBOX_LOST_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "OUTBOX_LOST_SECONDS must be longer than a task may run "
+        f"({CELERY_TASK_TIME_LIMIT} s), or running tasks would be started twice."
+    )
+CELERY_BEAT_SCHEDULE["coalition-outbox-flush"] = {
+    "task": "coalition.tasks.outbox_flush",
+    "schedule": float(OUTBOX_RETRY_SECONDS),
+}
 # A delivery claimed longer ago than this is taken back and sent again; it must
 # outlast the longest batch (CELERY_TASK_TIME_LIMIT).
 OUTREACH_STALE_SECONDS = env_int("OUTREACH_STALE_SECONDS", 600)
@@ -218,6 +241,8 @@ ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Once a privacy policy is published, signing up asks for (and records) consent to it.
+ACCOUNT_SIGNUP_FORM_CLASS = "privacy.forms.SignupConsentForm"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -260,17 +285,59 @@ if TOOLKIT_MAX_UPLOAD_MB < 1:
     raise ImproperlyConfigured("TOOLKIT_MAX_UPLOAD_MB must be at least 1.")
 
 # API
+
+
+def _throttle_rate(name: str, default: str) -> str:
+    """A DRF throttle rate such as ``60/minute``; anything else stops the app."""
+    value = env_str(name, default)
+    number, _slash, period = value.partition("/")
+    if not number.isdigit() or period not in {"second", "minute", "hour", "day"}:
+        raise ImproperlyConfigured(f"{name} must look like 60/minute (second, minute, hour, day).")
+    return value
+
+
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular, plus the API's error shape on every operation (api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "api.schema.CoalitionAutoSchema",
+    # Bearer first: an unauthenticated request gets 401 with WWW-Authenticate.
+    # Session authentication keeps DRF's CSRF check on unsafe methods.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.AnonymousThrottle",
+        "api.throttling.PersonThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anonymous": _throttle_rate("API_THROTTLE_ANON", "60/minute"),
+        "person": _throttle_rate("API_THROTTLE_USER", "600/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Coalition API",
+    "DESCRIPTION": "The coalition's groups, actions, days of action and records. "
+    "Authenticate with a personal token (Authorization: Bearer <key>, from /me/tokens/) "
+    "or the browser session.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "PlaceKindEnum": "coalition.models.PlaceKind",
+        "GroupKindEnum": "members.models.GroupKind",
+        "ActionKindEnum": "actions.models.ActionKind",
+        "AmplificationKindEnum": "actions.models.AmplificationKind",
+        "SupportKindEnum": "actions.models.SupportKind",
+        "SignalKindEnum": "reporting.models.SignalKind",
+    },
 }
 
 # Security. Production defaults satisfy `manage.py check --deploy`; each can be

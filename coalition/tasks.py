@@ -26,9 +26,11 @@ def email_send(
 ) -> None:
     """Send one transactional email (verification, password reset, notices).
 
-    A retry after a lost connection can deliver the same message twice; that is
-    harmless for these. Bulk outreach keeps one delivery row per recipient
-    instead, so it can never repeat.
+    Queued through the outbox (``coalition.mail.email_queue``): a copy of the
+    message handed over twice finds its row taken and sends nothing. A retry
+    after a lost SMTP connection can still deliver the same message twice;
+    that is harmless for these. Bulk outreach keeps one delivery row per
+    recipient instead, so it can never repeat.
     """
     message = EmailMultiAlternatives(
         subject=subject, body=body, from_email=from_email, to=to, headers=headers or {}
@@ -36,3 +38,15 @@ def email_send(
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
+
+
+@shared_task
+def outbox_flush() -> int:
+    """Every OUTBOX_RETRY_SECONDS (beat): hand the broker what the outbox still holds.
+
+    Safe to run twice or two at once: each row is taken with a conditional
+    update, and a worker runs a row once however often it arrives.
+    """
+    from coalition.outbox import outbox_flush as flush
+
+    return flush()

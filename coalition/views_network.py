@@ -55,7 +55,7 @@ def roles(request: HttpRequest) -> HttpResponse:
                 }:
                     messages.error(request, _("Ask another steward to remove your own role."))
                 else:
-                    role_revoke(person=grant.person, role=grant.role)
+                    role_revoke(person=grant.person, role=grant.role, by=request.user)
                     messages.success(request, _("Role removed."))
             return redirect("network_roles")
         form = RoleForm(request.POST)

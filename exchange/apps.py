@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ExchangeConfig(AppConfig):
     name = "exchange"
     verbose_name = _("Data exchange")
+
+    def ready(self) -> None:
+        from exchange import personal_data  # noqa: F401 - registers with privacy.registry

@@ -1,5 +1,7 @@
 """URLs of the exchange app, gathered from its view modules."""
 
+from exchange.views import csv_pages, osdi
+
 app_name = "exchange"
 
-urlpatterns: list = []
+urlpatterns: list = [*osdi.urlpatterns, *csv_pages.urlpatterns]

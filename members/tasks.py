@@ -32,10 +32,24 @@ def outreach_send_batch(self, message_id: int) -> None:
     # Without a broker (tasks run in-process) there is no later to retry in:
     # the first failure is final, and is recorded where a person sees it.
     last_try = self.request.retries >= self.max_retries or bool(self.app.conf.task_always_eager)
+    # With more than this batch waiting, queue the next batch before sending
+    # this one, so another worker sends it meanwhile (claims never overlap).
+    # Each run queues at most one successor ahead, so the queue stays short.
+    ahead = not self.app.conf.task_always_eager and _more_than_a_batch(message_id)
+    if ahead:
+        outreach_send_batch.delay(message_id)
     outcome = outreach_deliver_batch(message_id=message_id, last_try=last_try)
     logger.info("Outreach %s batch: %s", message_id, outcome)
-    if outcome.more:
+    if outcome.more and not ahead:
         outreach_send_batch.delay(message_id)
+
+
+def _more_than_a_batch(message_id: int) -> bool:
+    from members.models import Delivery, DeliveryStatus
+    from members.services.outreach import BATCH_SIZE
+
+    waiting = Delivery.objects.filter(message_id=message_id, status=DeliveryStatus.PENDING)
+    return waiting.order_by("id")[BATCH_SIZE : BATCH_SIZE + 1].exists()
 
 
 @shared_task

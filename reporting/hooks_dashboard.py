@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_init, post_save
 from django.utils import timezone
 
+from coalition.outbox import publish_quietly
 from reporting.rollups import month_next, month_start
 
 DEBOUNCE_SECONDS = 30
@@ -90,8 +91,11 @@ def _flush() -> None:
     _gathered.months = set()
     fresh = sorted(m for m in months if cache.add(_pending_key(m), 1, PENDING_KEY_SECONDS))
     if fresh:
-        rollups_refresh.apply_async(
-            kwargs={"months": [m.isoformat() for m in fresh]}, countdown=DEBOUNCE_SECONDS
+        # Beat refreshes the rollups anyway: a broker that is down only logs.
+        publish_quietly(
+            rollups_refresh,
+            kwargs={"months": [m.isoformat() for m in fresh]},
+            countdown=DEBOUNCE_SECONDS,
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import BinaryIO
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406  # escapes ReportLab markup, parses no XML
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend

@@ -237,12 +237,21 @@ def _actions(span: Span) -> Iterator[Row]:
             adopted=Count("id", filter=Q(tactic__isnull=False)),
         )
     )
+    # The rows are per kind; letters, turnout and adoptions have no key, so they
+    # are summed over the kinds of a month and place (one rollup row each).
+    unkeyed: dict[tuple[str, datetime.date, int | None], int] = {}
     for row in rows:
         month, place = _as_month(row["month"]), row["place_id"]
         yield "actions", row["kind"], month, place, row["n"]
-        yield "letters", "", month, place, row["letters"]
-        yield "turnout", "", month, place, row["turned_out"]
-        yield "tactic_adoptions", "", month, place, row["adopted"]
+        for metric, field in (
+            ("letters", "letters"),
+            ("turnout", "turned_out"),
+            ("tactic_adoptions", "adopted"),
+        ):
+            key = (metric, month, place)
+            unkeyed[key] = unkeyed.get(key, 0) + row[field]
+    for (metric, month, place), value in unkeyed.items():
+        yield metric, "", month, place, value
 
 
 def _initiatives(span: Span) -> Iterator[Row]:

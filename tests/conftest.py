@@ -117,6 +117,9 @@ def make_person(db):
         EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
         for role in roles:
             NetworkRole.objects.create(person=user, role=role)
+        from tests.factories import consent_to_current_policy
+
+        consent_to_current_policy(user)
         return user
 
     return make

@@ -32,6 +32,17 @@ class PersonFactory(factory.django.DjangoModelFactory):
         EmailAddress.objects.create(
             user=self, email=self.email, primary=True, verified=extracted is not False
         )
+        consent_to_current_policy(self)
+
+
+def consent_to_current_policy(person: User) -> None:
+    """Test people have agreed to the current privacy policy, as people who signed up
+    have; tests of re-consent publish a newer version after making them."""
+    from privacy.models import ConsentHow, ConsentRecord
+
+    policy = PrivacyPolicy.objects.filter(published_at__isnull=False).order_by("-number").first()
+    if policy is not None:
+        ConsentRecord.objects.create(person=person, policy=policy, how=ConsentHow.SIGNUP)
 
 
 def make_place(name: str = "Riverside", kind: int = PlaceKind.CITY, parent: Place | None = None):
@@ -65,9 +76,19 @@ def publish_statement(
 
 
 def publish_privacy_policy(number: int = 1) -> PrivacyPolicy:
-    return PrivacyPolicy.objects.create(
+    """A published policy everyone already in the test has agreed to (see
+    ``consent_to_current_policy``); publish through ``privacy.services.policies`` to
+    have people asked again."""
+    from privacy.models import ConsentHow, ConsentRecord
+
+    policy = PrivacyPolicy.objects.create(
         number=number, text="What we gather, why, and who sees it.", published_at=timezone.now()
     )
+    ConsentRecord.objects.bulk_create(
+        ConsentRecord(person=person, policy=policy, how=ConsentHow.SIGNUP)
+        for person in User.objects.all()
+    )
+    return policy
 
 
 def make_action(group: Group, *, by: User | None = None, days_ahead: int = 7, **fields):

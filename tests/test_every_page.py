@@ -27,6 +27,13 @@ PUBLIC = {
     "convergence:days", "convergence:day", "convergence:day_events_geojson",
     "convergence:day_ical", "convergence:toolkit_file",
     "reporting:impact",
+    "privacy:data_request", "privacy:address_data",
+    "api:root", "api:schema", "api:docs", "api:place_list", "api:place_detail",
+    "api:group_list", "api:group_detail", "api:tactic_list", "api:tactic_detail",
+    "api:action_list", "api:action_detail", "api:amplification_list",
+    "api:amplification_detail", "api:support_request_list", "api:support_request_detail",
+    "api:day_list", "api:day_detail", "api:event_list", "api:event_detail",
+    "api:win_list", "api:win_detail",
 }  # fmt: skip
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/")
 

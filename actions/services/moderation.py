@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 
 from actions.models import Action, Flag, ModerationDecision
 from actions.services.participation import action_url, rate_limit_hit
+from coalition import audit
 from coalition.errors import RuleBroken
 from coalition.mail import email_queue
-from coalition.models import Coalition
+from coalition.models import AuditVerb, Coalition
 from coalition.permissions import can_moderate
 from members.models import MembershipRole, User
 
@@ -79,7 +80,14 @@ def _decide(*, action: Action, by, reason: str, hide: bool) -> ModerationDecisio
         action=locked, hidden=hide, reason=reason, by=by, at=now
     )
     # A decision answers every flag raised so far, whichever way it went.
-    Flag.objects.filter(action=locked, resolved_at__isnull=True).update(resolved_at=now)
+    flags = Flag.objects.filter(action=locked, resolved_at__isnull=True).update(resolved_at=now)
+    audit.record(
+        by,
+        AuditVerb.MODERATION,
+        f"action #{locked.pk}",
+        decision="hidden" if hide else "restored",
+        flags_resolved=flags,
+    )
     _tell_hosts(action=locked, decision=decision)
     for name in ("hidden_at", "hidden_by", "hidden_reason"):
         setattr(action, name, getattr(locked, name))

@@ -7,7 +7,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from coalition import audit
 from coalition.errors import RuleBroken
+from coalition.models import AuditVerb
 from coalition.permissions import forget_memberships
 from members.models import Group, Membership, MembershipRole, Stage, StageChange, User
 
@@ -142,22 +144,40 @@ def membership_add(*, group: Group, person: User, role: str = MembershipRole.MEM
 
 
 @transaction.atomic
-def membership_set_role(*, membership: Membership, role: str) -> Membership:
+def membership_set_role(*, membership: Membership, role: str, by: User | None = None) -> Membership:
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.role == MembershipRole.ADMIN and role != MembershipRole.ADMIN:
         _keep_one_admin(locked.group_id, leaving=locked.pk)
+    before = locked.role
     locked.role = role
     locked.save(update_fields=["role"])
+    if before != role:
+        audit.record(
+            by,
+            AuditVerb.MEMBERSHIP_CHANGED,
+            f"person #{locked.person_id} in group #{locked.group_id}",
+            group=locked.group_id,
+            before=before,
+            after=role,
+        )
     forget_memberships(locked.person)
     return locked
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership) -> None:
+def membership_remove(*, membership: Membership, by: User | None = None) -> None:
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.role == MembershipRole.ADMIN:
         _keep_one_admin(locked.group_id, leaving=locked.pk)
     locked.delete()
+    audit.record(
+        by,
+        AuditVerb.MEMBERSHIP_CHANGED,
+        f"person #{locked.person_id} in group #{locked.group_id}",
+        group=locked.group_id,
+        before=locked.role,
+        after="removed",
+    )
     forget_memberships(locked.person)
 
 

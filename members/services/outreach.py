@@ -37,8 +37,17 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from coalition import audit
 from coalition.errors import RuleBroken
-from coalition.models import Caucus, Coalition, Place, StatementVersion, WorkingGroup
+from coalition.models import (
+    AuditVerb,
+    Caucus,
+    Coalition,
+    Place,
+    StatementVersion,
+    WorkingGroup,
+)
+from coalition.outbox import outbox_add
 from members.models import (
     Delivery,
     DeliveryStatus,
@@ -480,6 +489,14 @@ def outreach_send(*, message: OutreachMessage, by: User | None) -> int:
     ).update(status=DeliveryStatus.SUPPRESSED)
     to_send = Delivery.objects.filter(message_id=message.pk, status=DeliveryStatus.PENDING).count()
     message.status = OutreachStatus.SENDING
+    audit.record(
+        by,
+        AuditVerb.OUTREACH_SENT,
+        f"outreach message #{message.pk}",
+        purpose=message.purpose,
+        recipients=len(recipients),
+        to_send=to_send,
+    )
     logger.info(
         "Outreach %s: %s recipients, %s to send, started by %s",
         message.pk,
@@ -487,7 +504,9 @@ def outreach_send(*, message: OutreachMessage, by: User | None) -> int:
         to_send,
         getattr(by, "pk", None),
     )
-    outreach_send_batch.delay_on_commit(message.pk)
+    # Through the outbox: a broker down at the commit neither fails the page nor
+    # loses the send (coalition/outbox.py).
+    outbox_add(outreach_send_batch, message_id=message.pk)
     return to_send
 
 

@@ -120,7 +120,7 @@ def group_member_update(request: HttpRequest, slug: str, membership_id: int) -> 
     membership = get_object_or_404(Membership, pk=membership_id, group=group)
     try:
         if request.POST.get("remove"):
-            membership_remove(membership=membership)
+            membership_remove(membership=membership, by=request.user)
             messages.success(
                 request, _("%(person)s left the group.") % {"person": membership.person}
             )
@@ -129,7 +129,9 @@ def group_member_update(request: HttpRequest, slug: str, membership_id: int) -> 
             if not form.is_valid():
                 messages.error(request, _("Choose a role from the list."))
                 return redirect("members:group_members", slug=group.slug)
-            membership_set_role(membership=membership, role=form.cleaned_data["role"])
+            membership_set_role(
+                membership=membership, role=form.cleaned_data["role"], by=request.user
+            )
             messages.success(request, _("Role changed."))
     except RuleBroken as problem:
         messages.error(request, problem.message)

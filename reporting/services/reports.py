@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from coalition.errors import RuleBroken
 from coalition.models import Coalition, Place, Role
+from coalition.outbox import outbox_add
 from coalition.selectors import in_place
 from reporting.models import Frequency, Report, ReportSchedule, ReportStatus
 
@@ -72,7 +73,9 @@ def report_request(
     )
     from reporting.tasks import report_build as build_task
 
-    build_task.delay_on_commit(report.pk)
+    # Through the outbox: a broker down at the commit neither fails the page nor
+    # leaves the report queued forever (coalition/outbox.py).
+    outbox_add(build_task, report_id=report.pk)
     return report
 
 

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from coalition.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 # Only the project's own apps contribute demo data, in dependency order.
-PROJECT_APPS = ["coalition", "members", "actions", "convergence", "reporting"]
+PROJECT_APPS = ["coalition", "members", "actions", "convergence", "reporting", "privacy"]
 
 
 class Command(BaseCommand):

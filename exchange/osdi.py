@@ -1,0 +1,275 @@
+"""OSDI (Open Supporter Data Interface, v1.x) documents: HAL+JSON built from our records.
+
+Field names follow the OSDI examples (opensupporter.github.io/osdi-docs):
+people, events, attendances, tags and taggings, each with ``identifiers``
+("coalition:<id>"), ``created_date``/``modified_date`` and ``_links``; collections
+carry ``total_pages``, ``per_page``, ``page``, ``total_records``, ``_links``
+(self, next, prev and the list of members) and ``_embedded``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+
+from actions.models import Action, ActionStatus, Participation, ParticipationStatus
+from exchange.models import PersonAddress, Tag, Tagging
+from members.models import User
+
+OSDI_VERSION = "1.1.1"
+PREFIX = "coalition"
+MAX_PAGESIZE = 100
+DEFAULT_PAGESIZE = 25
+
+
+class HalJSONRenderer(JSONRenderer):
+    media_type = "application/hal+json"
+
+
+def iso(moment) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def identifier(pk: int) -> str:
+    return f"{PREFIX}:{pk}"
+
+
+def link(request, name: str, *args, query: str = "") -> dict:
+    href = request.build_absolute_uri(reverse(f"exchange:{name}", args=args))
+    return {"href": href + (f"?{query}" if query else "")}
+
+
+def curies(request) -> list[dict]:
+    return [
+        {
+            "name": "osdi",
+            "href": "https://opensupporter.github.io/osdi-docs/{rel}",
+            "templated": True,
+        }
+    ]
+
+
+# --- Pagination ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Paging:
+    page: int
+    per_page: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+def paging_from(request) -> Paging:
+    """``page`` (from 1) and ``per_page`` (1 to MAX_PAGESIZE) from the query; bad values: 400."""
+
+    def number(name: str, default: int, low: int, high: int | None) -> int:
+        raw = request.query_params.get(name, "")
+        if raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            bound = (
+                _("a whole number from %(low)s to %(high)s") % {"low": low, "high": high}
+                if high is not None
+                else _("a whole number from %(low)s") % {"low": low}
+            )
+            raise ValidationError({name: [_("Must be %(bound)s.") % {"bound": bound}]})
+        return value
+
+    return Paging(
+        page=number("page", 1, 1, 1_000_000),
+        per_page=number("per_page", DEFAULT_PAGESIZE, 1, MAX_PAGESIZE),
+    )
+
+
+def collection(
+    request, *, rel: str, total: int, paging: Paging, items: list[dict], self_name: str, args=()
+) -> dict:
+    """An OSDI collection document around already built resource documents."""
+    pages = max(1, math.ceil(total / paging.per_page))
+    base = request.build_absolute_uri(reverse(f"exchange:{self_name}", args=args))
+
+    def page_href(page: int) -> dict:
+        return {"href": f"{base}?page={page}&per_page={paging.per_page}"}
+
+    links: dict = {"self": page_href(paging.page), "curies": curies(request)}
+    if paging.page < pages:
+        links["next"] = page_href(paging.page + 1)
+    if 1 < paging.page <= pages + 1:
+        links["prev"] = page_href(min(paging.page - 1, pages))
+    links[rel] = [item["_links"]["self"] for item in items]
+    return {
+        "total_pages": pages,
+        "per_page": paging.per_page,
+        "page": paging.page,
+        "total_records": total,
+        "_links": links,
+        "_embedded": {rel: items},
+    }
+
+
+# --- Resources --------------------------------------------------------------------
+
+
+def split_name(name: str) -> tuple[str, str]:
+    given, _sep, family = (name or "").strip().partition(" ")
+    return given, family.strip()
+
+
+def person_doc(request, person: User) -> dict:
+    given, family = split_name(person.name)
+    address = _address(person)
+    postal = []
+    if address is not None and (address.postal_code or address.locality or address.country):
+        postal.append(
+            {
+                "primary": True,
+                "postal_code": address.postal_code,
+                "locality": address.locality,
+                "country": address.country,
+            }
+        )
+    modified = max(
+        [person.date_joined] + ([address.modified_at] if address is not None else []),
+    )
+    return {
+        "identifiers": [identifier(person.pk)],
+        "origin_system": settings.COALITION_NAME,
+        "created_date": iso(person.date_joined),
+        "modified_date": iso(modified),
+        "given_name": given,
+        "family_name": family,
+        "email_addresses": [{"address": person.email, "primary": True, "status": "subscribed"}],
+        "phone_numbers": (
+            [{"number": person.phone, "primary": True, "number_type": "Mobile"}]
+            if person.phone
+            else []
+        ),
+        "postal_addresses": postal,
+        "custom_fields": {"tags": [tagging.tag.name for tagging in person.taggings.all()]},
+        "_links": {
+            "self": link(request, "osdi_person", person.pk),
+            "osdi:taggings": link(request, "osdi_person_taggings", person.pk),
+        },
+    }
+
+
+def _address(person: User) -> PersonAddress | None:
+    # Read through select_related: a missing row is cached too, so no query either way.
+    try:
+        return person.postal_address
+    except PersonAddress.DoesNotExist:
+        return None
+
+
+_EVENT_STATUS = {
+    ActionStatus.PLANNED: "confirmed",
+    ActionStatus.DONE: "confirmed",
+    ActionStatus.CANCELLED: "cancelled",
+}
+
+
+def event_doc(request, event: Action) -> dict:
+    location: dict = {
+        "venue": event.address or event.place.name,
+        "address_lines": [event.address] if event.address else [],
+        "locality": event.place.name,
+        "postal_code": "",
+    }
+    if event.latitude is not None and event.longitude is not None:
+        location["location"] = {
+            "latitude": float(event.latitude),
+            "longitude": float(event.longitude),
+        }
+    return {
+        "identifiers": [identifier(event.pk)],
+        "created_date": iso(event.created_at),
+        "modified_date": iso(event.updated_at),
+        "title": event.title,
+        "name": event.title,
+        "description": event.description,
+        "browser_url": settings.SITE_URL + reverse("actions:detail", args=[event.pk]),
+        "start_date": iso(event.starts_at),
+        "end_date": iso(event.ends_at),
+        "status": _EVENT_STATUS.get(event.status, "confirmed"),
+        "visibility": "public" if event.visibility == "public" else "private",
+        "capacity": event.capacity,
+        "total_accepted": event.rsvp_count,
+        "location": location,
+        "_links": {
+            "self": link(request, "osdi_event", event.pk),
+            "osdi:attendances": link(request, "osdi_event_attendances", event.pk),
+        },
+    }
+
+
+def attendance_doc(request, attendance: Participation) -> dict:
+    """An RSVP. OSDI's status is "accepted" or, once cancelled, "declined".
+
+    RSVPs without an account have no people resource to link to, so the
+    person's name and email travel embedded (only people who may see RSVPs
+    read attendances at all).
+    """
+    given, family = split_name(attendance.name)
+    links = {
+        "self": link(request, "osdi_attendance", attendance.pk),
+        "osdi:event": link(request, "osdi_event", attendance.action_id),
+    }
+    if attendance.person_id:
+        links["osdi:person"] = link(request, "osdi_person", attendance.person_id)
+    return {
+        "identifiers": [identifier(attendance.pk)],
+        "created_date": iso(attendance.created_at),
+        "modified_date": iso(attendance.cancelled_at or attendance.created_at),
+        "action_date": iso(attendance.created_at),
+        "status": "declined" if attendance.status == ParticipationStatus.CANCELLED else "accepted",
+        "_links": links,
+        "_embedded": {
+            "osdi:person": {
+                "given_name": given,
+                "family_name": family,
+                "email_addresses": [{"address": attendance.email, "primary": True}],
+            }
+        },
+    }
+
+
+def tag_doc(request, tag: Tag) -> dict:
+    return {
+        "identifiers": [identifier(tag.pk)],
+        "created_date": iso(tag.created_at),
+        "modified_date": iso(tag.created_at),
+        "name": tag.name,
+        "_links": {
+            "self": link(request, "osdi_tag", tag.pk),
+            "osdi:taggings": link(request, "osdi_tag_taggings", tag.pk),
+        },
+    }
+
+
+def tagging_doc(request, tagging: Tagging) -> dict:
+    return {
+        "identifiers": [identifier(tagging.pk)],
+        "created_date": iso(tagging.created_at),
+        "modified_date": iso(tagging.created_at),
+        "_links": {
+            "self": link(request, "osdi_tagging", tagging.pk),
+            "osdi:tag": link(request, "osdi_tag", tagging.tag_id),
+            "osdi:person": link(request, "osdi_person", tagging.person_id),
+        },
+    }

@@ -1,0 +1,214 @@
+"""Reads for OSDI and the CSV exports, each filtered to what the person may see.
+
+Who sees whom (the rule ``coalition.permissions.can_read_people`` opens):
+weavers and stewards see every active account; a group's admins and contacts
+see the accounts of their own groups' members and of the people who RSVPed to
+their groups' actions; everyone else no one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from actions.models import Action, ActionKind, Amplification, Participation
+from actions.selectors import actions_visible_q
+from coalition.permissions import can_read_people, can_weave, memberships_of
+from exchange.models import GroupTagging, Tag, Tagging
+from members.models import Group, Membership, User
+
+# Keyset batches for the streamed exports: big enough to keep the query count
+# low, small enough that memory stays flat whatever the network's size.
+EXPORT_BATCH = 1000
+
+
+def _acting_groups(user) -> list[int]:
+    return [pk for pk, role in memberships_of(user).items() if role in {"admin", "contact"}]
+
+
+def people_visible_to(user) -> QuerySet[User]:
+    """Accounts whose personal data the person may read (the rule in the module docstring)."""
+    people = User.objects.filter(is_active=True)
+    if can_weave(user):
+        return people
+    acting = _acting_groups(user)
+    if not acting:
+        return people.none()
+    member = Membership.objects.filter(person=OuterRef("pk"), group_id__in=acting)
+    rsvped = Participation.objects.filter(person=OuterRef("pk"), action__host_group_id__in=acting)
+    return people.filter(Q(Exists(member)) | Q(Exists(rsvped)))
+
+
+def _tags_prefetch() -> Prefetch:
+    taggings = Tagging.objects.select_related("tag").order_by("tag__name")
+    return Prefetch("taggings", queryset=taggings)
+
+
+def people_page(user, *, offset: int, limit: int) -> tuple[int, list[User]]:
+    """(total, one page of people with their postal address and tags) in three queries."""
+    people = people_visible_to(user)
+    total = people.count()
+    rows = list(
+        people.select_related("postal_address")
+        .prefetch_related(_tags_prefetch())
+        .order_by("pk")[offset : offset + limit]
+    )
+    return total, rows
+
+
+def person_for(user, pk: int) -> User | None:
+    return (
+        people_visible_to(user)
+        .select_related("postal_address")
+        .prefetch_related(_tags_prefetch())
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def events_visible_to(user) -> QuerySet[Action]:
+    """Event-kind actions and the events registered for days of action, as the pages show them."""
+    return Action.objects.filter(actions_visible_q(user)).filter(
+        Q(kind=ActionKind.EVENT) | Q(day_event__isnull=False)
+    )
+
+
+def events_page(user, *, offset: int, limit: int) -> tuple[int, list[Action]]:
+    events = events_visible_to(user)
+    total = events.count()
+    rows = list(events.select_related("place").order_by("starts_at", "pk")[offset : offset + limit])
+    return total, rows
+
+
+def event_for(user, pk: int) -> Action | None:
+    return events_visible_to(user).select_related("place").filter(pk=pk).first()
+
+
+def attendances_visible_q(user, prefix: str = "") -> Q:
+    """The RSVPs a person may read: ``permissions.can_see_rsvps`` written as one filter.
+
+    The host group's admins and contacts, the person who posted the action while
+    still a member, and the co-hosts the host let see them.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    mine = list(memberships_of(user))
+    acting = _acting_groups(user)
+    allowed = Q(**{f"{prefix}host_group_id__in": acting}) | Q(
+        **{f"{prefix}created_by": user, f"{prefix}host_group_id__in": mine}
+    )
+    if acting:
+        cohost = Amplification.objects.filter(
+            action=OuterRef(f"{prefix}pk" if prefix else "pk"),
+            kind="cohost",
+            sees_rsvps=True,
+            group_id__in=acting,
+        )
+        allowed |= Q(Exists(cohost))
+    return allowed
+
+
+def attendances_visible_to(user, event: Action | None = None) -> QuerySet[Participation]:
+    actions = events_visible_to(user).filter(attendances_visible_q(user))
+    if event is not None:
+        actions = actions.filter(pk=event.pk)
+    return Participation.objects.filter(action__in=actions)
+
+
+def attendances_page(
+    user, *, offset: int, limit: int, event: Action | None = None
+) -> tuple[int, list[Participation]]:
+    attendances = attendances_visible_to(user, event)
+    total = attendances.count()
+    return total, list(attendances.order_by("pk")[offset : offset + limit])
+
+
+def attendance_for(user, pk: int) -> Participation | None:
+    return attendances_visible_to(user).filter(pk=pk).first()
+
+
+def tags_visible_to(user) -> QuerySet[Tag]:
+    """Tag names only for those who may read people: a tag can say a lot about someone."""
+    return Tag.objects.all() if can_read_people(user) else Tag.objects.none()
+
+
+def tags_page(user, *, offset: int, limit: int) -> tuple[int, list[Tag]]:
+    tags = tags_visible_to(user)
+    return tags.count(), list(tags.order_by("pk")[offset : offset + limit])
+
+
+def taggings_visible_to(
+    user, *, tag: Tag | None = None, person: User | None = None
+) -> QuerySet[Tagging]:
+    taggings = Tagging.objects.filter(person__in=people_visible_to(user))
+    if tag is not None:
+        taggings = taggings.filter(tag=tag)
+    if person is not None:
+        taggings = taggings.filter(person=person)
+    return taggings
+
+
+def taggings_page(
+    user, *, offset: int, limit: int, tag: Tag | None = None, person: User | None = None
+) -> tuple[int, list[Tagging]]:
+    taggings = taggings_visible_to(user, tag=tag, person=person)
+    return taggings.count(), list(taggings.order_by("pk")[offset : offset + limit])
+
+
+# --- CSV exports ---------------------------------------------------------------
+
+
+def _tags_of(model, field: str, ids: list[int]) -> dict[int, list[str]]:
+    tags: dict[int, list[str]] = {}
+    for owner, name in (
+        model.objects.filter(**{f"{field}_id__in": ids})
+        .order_by("tag__name")
+        .values_list(f"{field}_id", "tag__name")
+    ):
+        tags.setdefault(owner, []).append(name)
+    return tags
+
+
+def people_for_export(user) -> Iterator[dict]:
+    """Every person the exporter may see, in keyset batches (two queries per batch)."""
+    people = people_visible_to(user).order_by("pk")
+    last = 0
+    while True:
+        batch = list(
+            people.filter(pk__gt=last).values(
+                "pk", "name", "email", "phone", "postal_address__postal_code"
+            )[:EXPORT_BATCH]
+        )
+        if not batch:
+            return
+        tags = _tags_of(Tagging, "person", [row["pk"] for row in batch])
+        for row in batch:
+            row["tags"] = tags.get(row["pk"], [])
+            yield row
+        last = batch[-1]["pk"]
+
+
+def groups_for_export() -> Iterator[dict]:
+    """Every group, in keyset batches (two queries per batch)."""
+    groups = Group.objects.order_by("pk")
+    last = 0
+    while True:
+        batch = list(
+            groups.filter(pk__gt=last).values(
+                "pk",
+                "name",
+                "kind",
+                "place__name",
+                "contact_email",
+                "website",
+                "postal_address__postal_code",
+            )[:EXPORT_BATCH]
+        )
+        if not batch:
+            return
+        tags = _tags_of(GroupTagging, "group", [row["pk"] for row in batch])
+        for row in batch:
+            row["tags"] = tags.get(row["pk"], [])
+            yield row
+        last = batch[-1]["pk"]

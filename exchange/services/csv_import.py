@@ -1,0 +1,318 @@
+"""Importing people and groups from CSV files as organising tools export them.
+
+Each file is read whole (``members.services.imports`` decodes and limits it the
+same way as the prospect import); every bad row is reported with its line
+number and reason, the good rows are saved in one transaction, and importing
+the same file twice changes nothing: people are matched by email, groups by
+name (ignoring case).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from coalition import audit
+from coalition.errors import RuleBroken
+from coalition.models import AuditVerb
+from exchange.models import GroupAddress
+from exchange.services.people import PersonDetails, person_details_check, person_upsert
+from exchange.services.tags import group_tags_add, tag_names_clean, tags_get_or_create
+from members.models import Group
+from members.services.groups import group_create
+from members.services.imports import RowError, _decode, _kinds, _PlaceFinder
+
+MAX_ROWS = 20_000
+_CHUNK = 500
+_TAG_SPLIT = re.compile(r"[,;|]")
+
+# Column names other tools use, to ours.
+PEOPLE_ALIASES = {
+    "first_name": "first_name", "given_name": "first_name", "firstname": "first_name",
+    "last_name": "last_name", "family_name": "last_name", "lastname": "last_name",
+    "surname": "last_name",
+    "email": "email", "email_address": "email", "e_mail": "email",
+    "phone": "phone", "phone_number": "phone", "mobile": "phone",
+    "zip_code": "zip_code", "zip": "zip_code", "zipcode": "zip_code", "postcode": "zip_code",
+    "postal_code": "zip_code", "post_code": "zip_code",
+    "tags": "tags", "tag_list": "tags",
+}  # fmt: skip
+GROUP_ALIASES = {
+    "name": "name", "group": "name", "group_name": "name",
+    "kind": "kind", "type": "kind",
+    "place": "place",
+    "email": "email", "contact_email": "email",
+    "website": "website", "url": "website",
+    "zip_code": "zip_code", "zip": "zip_code", "zipcode": "zip_code", "postcode": "zip_code",
+    "postal_code": "zip_code", "post_code": "zip_code",
+    "tags": "tags",
+}  # fmt: skip
+PEOPLE_COLUMNS = ("first_name", "last_name", "email", "phone", "zip_code", "tags")
+GROUP_COLUMNS = ("name", "kind", "place", "email", "website", "zip_code", "tags")
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts of created and updated rows, and every bad row."""
+
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def saved(self) -> int:
+        return self.created + self.updated
+
+
+def _rows(data: bytes, aliases: dict[str, str], required: tuple[str, ...]):
+    """(line, {column: value}) for each non-blank row; unreadable files raise RuleBroken."""
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str | None] | None = None
+    previous_line = 0
+    count = 0
+    try:
+        for cells in reader:
+            line = previous_line + 1
+            previous_line = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if header is None:
+                names = [cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in cells]
+                # Columns we do not know are ignored: exports of other tools have many.
+                header = [aliases.get(name) for name in names]
+                missing = [name for name in required if name not in header]
+                if missing:
+                    raise RuleBroken(
+                        _("The first line must name the columns; missing: %(names)s.")
+                        % {"names": ", ".join(missing)}
+                    )
+                continue
+            count += 1
+            if count > MAX_ROWS:
+                raise RuleBroken(
+                    _("The file has more than %(max)s rows. Split it into smaller files.")
+                    % {"max": f"{MAX_ROWS:,}"}
+                )
+            values: dict[str, str] = {}
+            for name, cell in zip(header, cells, strict=False):
+                if name and not values.get(name):
+                    values[name] = _undefused(cell.strip())
+            yield line, values, len(cells) > len(header)
+    except csv.Error as error:
+        raise RuleBroken(
+            _("Line %(line)s cannot be read as CSV (%(error)s).")
+            % {"line": reader.line_num, "error": error}
+        ) from None
+    if header is None:
+        raise RuleBroken(_("The file is empty."))
+
+
+def _undefused(value: str) -> str:
+    """Our exports prefix formula-like cells with ' (CSV injection): take it off again,
+    so a phone number like +44… survives a round trip."""
+    if value[:1] == "'" and value[1:2] in {"=", "+", "-", "@"}:
+        return value[1:]
+    return value
+
+
+def _tags(cell: str) -> list[str]:
+    return tag_names_clean(_TAG_SPLIT.split(cell)) if cell else []
+
+
+@transaction.atomic
+def people_import(*, data: bytes, filename: str, by) -> ImportReport:
+    """Create or update a person per good row (matched by email); report the bad ones."""
+    report = ImportReport()
+    seen: dict[str, int] = {}
+    good: list[tuple[int, PersonDetails, list[str]]] = []
+    for line, values, too_many in _rows(data, PEOPLE_ALIASES, ("email",)):
+        if too_many:
+            report.errors.append(RowError(line, _("more values than the header has columns")))
+            continue
+        try:
+            details = person_details_check(
+                PersonDetails(
+                    email=values.get("email", ""),
+                    given_name=values.get("first_name", ""),
+                    family_name=values.get("last_name", ""),
+                    phone=values.get("phone", ""),
+                    postal_code=values.get("zip_code", ""),
+                )
+            )
+            tags = _tags(values.get("tags", ""))
+        except RuleBroken as error:
+            report.errors.append(RowError(line, error.message))
+            continue
+        if details.email in seen:
+            report.errors.append(
+                RowError(line, _("same email as line %(line)s") % {"line": seen[details.email]})
+            )
+            continue
+        seen[details.email] = line
+        good.append((line, details, tags))
+    cache: dict = {}
+    for _line, details, tags in good:
+        _person, created = person_upsert(details=details, tags=tags, cache=cache)
+        if created:
+            report.created += 1
+        else:
+            report.updated += 1
+    audit.record(
+        by,
+        AuditVerb.IMPORT,
+        f"people CSV {filename}",
+        kind="people",
+        created=report.created,
+        updated=report.updated,
+        rejected=len(report.errors),
+    )
+    return report
+
+
+def _groups_by_name(names: set[str]) -> dict[str, list[Group]]:
+    found: dict[str, list[Group]] = {}
+    listed = sorted(names)
+    for start in range(0, len(listed), _CHUNK):
+        for group in (
+            Group.objects.annotate(lower_name=Lower("name"))
+            .filter(lower_name__in=listed[start : start + _CHUNK])
+            .select_related("place")
+        ):
+            found.setdefault(group.name.lower(), []).append(group)
+    return found
+
+
+def _check_group(values: dict[str, str], kinds: dict[str, str]) -> list[str]:
+    reasons = []
+    limits = {"name": 160, "email": 254, "website": 200, "zip_code": 20}
+    for column, limit in limits.items():
+        if len(values.get(column, "")) > limit:
+            reasons.append(
+                _("%(column)s is too long (at most %(limit)s characters)")
+                % {"column": column, "limit": limit}
+            )
+    if not values.get("name"):
+        reasons.append(_("missing name"))
+    if values.get("kind") and values["kind"].lower() not in kinds:
+        reasons.append(_("unknown kind “%(kind)s”") % {"kind": values["kind"]})
+    if values.get("email"):
+        try:
+            validate_email(values["email"])
+        except ValidationError:
+            reasons.append(_("bad email address “%(email)s”") % {"email": values["email"]})
+    if values.get("website"):
+        try:
+            URLValidator(schemes=["http", "https"])(values["website"])
+        except ValidationError:
+            reasons.append(_("bad website address “%(url)s”") % {"url": values["website"]})
+    return reasons
+
+
+@transaction.atomic
+def groups_import(*, data: bytes, filename: str, by) -> ImportReport:
+    """Create a prospect group per new name, update the group of a known name; report bad rows.
+
+    A known group keeps its name and place; a given kind, email, website or
+    postal code replaces the old one, and tags are added.
+    """
+    kinds = _kinds()
+    places = _PlaceFinder()
+    report = ImportReport()
+    parsed: list[tuple[int, dict[str, str], list[str]]] = []
+    seen: dict[str, int] = {}
+    for line, values, too_many in _rows(data, GROUP_ALIASES, ("name",)):
+        if too_many:
+            report.errors.append(RowError(line, _("more values than the header has columns")))
+            continue
+        reasons = _check_group(values, kinds)
+        try:
+            tags = _tags(values.get("tags", ""))
+        except RuleBroken as error:
+            reasons.append(error.message)
+        key = values.get("name", "").lower()
+        if not reasons and key in seen:
+            reasons.append(_("same group as line %(line)s") % {"line": seen[key]})
+        if reasons:
+            report.errors.append(RowError(line, "; ".join(reasons)))
+            continue
+        seen[key] = line
+        parsed.append((line, values, tags))
+
+    existing = _groups_by_name({values["name"].lower() for _line, values, _tags in parsed})
+    cache: dict = {}
+    for line, values, tags in parsed:
+        matches = existing.get(values["name"].lower(), [])
+        kind = kinds.get(values.get("kind", "").lower(), "")
+        if len(matches) > 1:
+            report.errors.append(
+                RowError(
+                    line,
+                    _("several groups are called “%(name)s”: change them in the app")
+                    % {"name": values["name"]},
+                )
+            )
+            continue
+        if matches:
+            group = matches[0]
+            changed = []
+            for attribute, value in (
+                ("kind", kind),
+                ("contact_email", values.get("email", "").lower()),
+                ("website", values.get("website", "")),
+            ):
+                if value and getattr(group, attribute) != value:
+                    setattr(group, attribute, value)
+                    changed.append(attribute)
+            if changed:
+                group.save(update_fields=changed)
+            report.updated += 1
+        else:
+            problems = []
+            if not kind:
+                problems.append(_("missing kind (needed for a new group)"))
+            place = None
+            if not values.get("place"):
+                problems.append(_("missing place (needed for a new group)"))
+            else:
+                place, problem = places.find(values["place"])
+                if problem:
+                    problems.append(problem)
+            if problems:
+                report.errors.append(RowError(line, "; ".join(problems)))
+                continue
+            group = group_create(
+                name=values["name"],
+                kind=kind,
+                place=place,
+                website=values.get("website", ""),
+                contact_email=values.get("email", "").lower(),
+                created_by=by,
+                reason=(_("Imported from %(filename)s") % {"filename": filename})[:300],
+            )
+            existing[values["name"].lower()] = [group]
+            report.created += 1
+        if values.get("zip_code"):
+            GroupAddress.objects.update_or_create(
+                group=group, defaults={"postal_code": values["zip_code"]}
+            )
+        group_tags_add(group=group, tags=tags_get_or_create(names=tags, cache=cache))
+    report.errors.sort(key=lambda error: error.line)
+    audit.record(
+        by,
+        AuditVerb.IMPORT,
+        f"groups CSV {filename}",
+        kind="groups",
+        created=report.created,
+        updated=report.updated,
+        rejected=len(report.errors),
+    )
+    return report

@@ -1,0 +1,328 @@
+"""The OSDI face of the network under /api/osdi/v1/: thin DRF views over exchange.selectors.
+
+Errors use the API's one JSON shape (``api.errors``): {"error": {"status",
+"code", "message", "fields"?}}. People, tags and taggings need the
+``read_people`` permission (403 otherwise); events are open to anyone, filtered
+as the pages filter them; attendances only to who may see the RSVPs.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404
+from django.urls import path
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from coalition.permissions import HasCoalitionPermission
+from exchange import osdi, selectors
+from exchange.models import Tag, Tagging
+from exchange.services.people import PersonDetails, person_signup
+
+
+class HalJSONParser(JSONParser):
+    media_type = "application/hal+json"
+
+
+class OsdiView(APIView):
+    renderer_classes = [osdi.HalJSONRenderer, JSONRenderer]
+    parser_classes = [JSONParser, HalJSONParser]
+    permission_classes = [IsAuthenticated, HasCoalitionPermission]
+    coalition_permission = "read_people"
+    # OSDI documents are described by the OSDI specification, not by /api/schema/.
+    schema = None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def _pk(value: int, found):
+    if found is None:
+        raise Http404
+    return found
+
+
+class EntryPoint(OsdiView):
+    """The API entry point (AEP): where every OSDI client starts."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        def titled(name: str, title: str) -> dict:
+            return {**osdi.link(request, name), "title": title}
+
+        return Response(
+            {
+                "motd": _("Welcome to the %(name)s OSDI API entry point.")
+                % {"name": settings.COALITION_NAME},
+                "max_pagesize": osdi.MAX_PAGESIZE,
+                "vendor_name": settings.COALITION_NAME,
+                "product_name": "Coalition",
+                "osdi_version": osdi.OSDI_VERSION,
+                "_links": {
+                    "curies": osdi.curies(request),
+                    "self": titled("osdi_aep", _("This API entry point")),
+                    "osdi:people": titled("osdi_people", _("The people in the network")),
+                    "osdi:events": titled("osdi_events", _("The events in the network")),
+                    "osdi:attendances": titled(
+                        "osdi_attendances", _("RSVPs to the events you may see RSVPs of")
+                    ),
+                    "osdi:tags": titled("osdi_tags", _("Tags on people")),
+                    "osdi:taggings": titled("osdi_taggings", _("Which person has which tag")),
+                    "osdi:person_signup_helper": titled(
+                        "osdi_person_signup", _("Add or update a person by email")
+                    ),
+                },
+            }
+        )
+
+
+class People(OsdiView):
+    def get(self, request):
+        paging = osdi.paging_from(request)
+        total, people = selectors.people_page(
+            request.user, offset=paging.offset, limit=paging.per_page
+        )
+        items = [osdi.person_doc(request, person) for person in people]
+        return Response(
+            osdi.collection(
+                request, rel="osdi:people", total=total, paging=paging, items=items,
+                self_name="osdi_people",
+            )
+        )  # fmt: skip
+
+
+class Person(OsdiView):
+    def get(self, request, pk: int):
+        person = _pk(pk, selectors.person_for(request.user, pk))
+        return Response(osdi.person_doc(request, person))
+
+
+class Events(OsdiView):
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        paging = osdi.paging_from(request)
+        total, events = selectors.events_page(
+            request.user, offset=paging.offset, limit=paging.per_page
+        )
+        items = [osdi.event_doc(request, event) for event in events]
+        return Response(
+            osdi.collection(
+                request, rel="osdi:events", total=total, paging=paging, items=items,
+                self_name="osdi_events",
+            )
+        )  # fmt: skip
+
+
+class Event(OsdiView):
+    permission_classes = [AllowAny]
+
+    def get(self, request, pk: int):
+        event = _pk(pk, selectors.event_for(request.user, pk))
+        return Response(osdi.event_doc(request, event))
+
+
+class Attendances(OsdiView):
+    """Every RSVP the person may see, or one event's (``pk``): 404 for an event they may
+    not see, 403 for one whose RSVPs are not theirs to read."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, pk: int | None = None):
+        paging = osdi.paging_from(request)
+        event = None
+        if pk is not None:
+            event = _pk(pk, selectors.event_for(request.user, pk))
+            mine = selectors.events_visible_to(request.user).filter(
+                selectors.attendances_visible_q(request.user), pk=event.pk
+            )
+            if not mine.exists():
+                self.permission_denied(request)
+        total, attendances = selectors.attendances_page(
+            request.user, offset=paging.offset, limit=paging.per_page, event=event
+        )
+        items = [osdi.attendance_doc(request, attendance) for attendance in attendances]
+        return Response(
+            osdi.collection(
+                request, rel="osdi:attendances", total=total, paging=paging, items=items,
+                self_name="osdi_event_attendances" if event else "osdi_attendances",
+                args=(event.pk,) if event else (),
+            )
+        )  # fmt: skip
+
+
+class Attendance(OsdiView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, pk: int):
+        attendance = _pk(pk, selectors.attendance_for(request.user, pk))
+        return Response(osdi.attendance_doc(request, attendance))
+
+
+class Tags(OsdiView):
+    def get(self, request):
+        paging = osdi.paging_from(request)
+        total, tags = selectors.tags_page(request.user, offset=paging.offset, limit=paging.per_page)
+        items = [osdi.tag_doc(request, tag) for tag in tags]
+        return Response(
+            osdi.collection(
+                request, rel="osdi:tags", total=total, paging=paging, items=items,
+                self_name="osdi_tags",
+            )
+        )  # fmt: skip
+
+
+class TagDetail(OsdiView):
+    def get(self, request, pk: int):
+        tag = _pk(pk, selectors.tags_visible_to(request.user).filter(pk=pk).first())
+        return Response(osdi.tag_doc(request, tag))
+
+
+class Taggings(OsdiView):
+    """All taggings of people the person may see; or one tag's, or one person's."""
+
+    scope = ""
+
+    def get(self, request, pk: int | None = None):
+        paging = osdi.paging_from(request)
+        tag = person = None
+        if self.scope == "tag":
+            tag = _pk(pk, selectors.tags_visible_to(request.user).filter(pk=pk).first())
+        elif self.scope == "person":
+            person = _pk(pk, selectors.people_visible_to(request.user).filter(pk=pk).first())
+        total, taggings = selectors.taggings_page(
+            request.user, offset=paging.offset, limit=paging.per_page, tag=tag, person=person
+        )
+        items = [osdi.tagging_doc(request, tagging) for tagging in taggings]
+        names = {"tag": "osdi_tag_taggings", "person": "osdi_person_taggings"}
+        return Response(
+            osdi.collection(
+                request, rel="osdi:taggings", total=total, paging=paging, items=items,
+                self_name=names.get(self.scope, "osdi_taggings"), args=(pk,) if pk else (),
+            )
+        )  # fmt: skip
+
+
+class TaggingDetail(OsdiView):
+    def get(self, request, pk: int):
+        found = selectors.taggings_visible_to(request.user).filter(pk=pk).first()
+        tagging: Tagging = _pk(pk, found)
+        return Response(osdi.tagging_doc(request, tagging))
+
+
+# --- The person signup helper ----------------------------------------------------
+
+
+class _Email(serializers.Serializer):
+    address = serializers.CharField(max_length=254)
+
+
+class _Phone(serializers.Serializer):
+    number = serializers.CharField(max_length=40)
+
+
+class _Postal(serializers.Serializer):
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    locality = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True)
+
+
+class _PersonInput(serializers.Serializer):
+    given_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    family_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email_addresses = _Email(many=True, allow_empty=False)
+    phone_numbers = _Phone(many=True, required=False)
+    postal_addresses = _Postal(many=True, required=False)
+
+
+class SignupInput(serializers.Serializer):
+    person = _PersonInput()
+    add_tags = serializers.ListField(
+        child=serializers.CharField(max_length=Tag._meta.get_field("name").max_length),
+        required=False,
+        max_length=50,
+    )
+
+
+class PersonSignup(OsdiView):
+    """POST {"person": {...}, "add_tags": [...]}: create or update a person by email.
+
+    Someone who may see the person gets their full document. Otherwise (a new
+    person, or one who exists but is not theirs to see) the answer is the same
+    receipt built only from what was sent: the status and body never tell
+    whether the address was known.
+    """
+
+    def post(self, request):
+        data = SignupInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        sent = data.validated_data["person"]
+        postal = (sent.get("postal_addresses") or [{}])[0]
+        phones = sent.get("phone_numbers") or []
+        details = PersonDetails(
+            email=sent["email_addresses"][0]["address"],
+            given_name=sent.get("given_name", ""),
+            family_name=sent.get("family_name", ""),
+            phone=phones[0]["number"] if phones else "",
+            postal_code=postal.get("postal_code", ""),
+            locality=postal.get("locality", ""),
+            country=postal.get("country", ""),
+        )
+        person, visible = person_signup(
+            by=request.user, details=details, tags=data.validated_data.get("add_tags", [])
+        )
+        if visible:
+            shown = selectors.person_for(request.user, person.pk)
+            return Response(osdi.person_doc(request, shown))
+        return Response(
+            {
+                "given_name": details.given_name.strip(),
+                "family_name": details.family_name.strip(),
+                "email_addresses": [{"address": details.email.strip().lower(), "primary": True}],
+                "notice": _("Thank you: the person is recorded."),
+                "_links": {"curies": osdi.curies(request)},
+            }
+        )
+
+
+urlpatterns = [
+    path("api/osdi/v1/", EntryPoint.as_view(), name="osdi_aep"),
+    path("api/osdi/v1/people", People.as_view(), name="osdi_people"),
+    path(
+        "api/osdi/v1/people/person_signup_helper",
+        PersonSignup.as_view(),
+        name="osdi_person_signup",
+    ),
+    path("api/osdi/v1/people/<int:pk>", Person.as_view(), name="osdi_person"),
+    path(
+        "api/osdi/v1/people/<int:pk>/taggings",
+        Taggings.as_view(scope="person"),
+        name="osdi_person_taggings",
+    ),
+    path("api/osdi/v1/events", Events.as_view(), name="osdi_events"),
+    path("api/osdi/v1/events/<int:pk>", Event.as_view(), name="osdi_event"),
+    path(
+        "api/osdi/v1/events/<int:pk>/attendances",
+        Attendances.as_view(),
+        name="osdi_event_attendances",
+    ),
+    path("api/osdi/v1/attendances", Attendances.as_view(), name="osdi_attendances"),
+    path("api/osdi/v1/attendances/<int:pk>", Attendance.as_view(), name="osdi_attendance"),
+    path("api/osdi/v1/tags", Tags.as_view(), name="osdi_tags"),
+    path("api/osdi/v1/tags/<int:pk>", TagDetail.as_view(), name="osdi_tag"),
+    path(
+        "api/osdi/v1/tags/<int:pk>/taggings",
+        Taggings.as_view(scope="tag"),
+        name="osdi_tag_taggings",
+    ),
+    path("api/osdi/v1/taggings", Taggings.as_view(), name="osdi_taggings"),
+    path("api/osdi/v1/taggings/<int:pk>", TaggingDetail.as_view(), name="osdi_tagging"),
+]
