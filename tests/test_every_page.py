@@ -34,6 +34,7 @@ PUBLIC = {
     "api:amplification_detail", "api:support_request_list", "api:support_request_detail",
     "api:day_list", "api:day_detail", "api:event_list", "api:event_detail",
     "api:win_list", "api:win_detail",
+    "exchange:osdi_aep", "exchange:osdi_events", "exchange:osdi_event",
 }  # fmt: skip
 SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/")
 

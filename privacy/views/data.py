@@ -89,7 +89,8 @@ def my_data_erase(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def data_request(request: HttpRequest) -> HttpResponse:
     """An address that only RSVPed (or was written to) asks for a link to its data."""
-    form = DataRequestForm(request.POST or None)
+    # Bound on every POST, even an empty one, so errors can be added to it.
+    form = DataRequestForm(request.POST if request.method == "POST" else None)
     sent = False
     status = 200
     if request.method == "POST":

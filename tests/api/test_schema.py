@@ -22,7 +22,6 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.api import hypothesis_compat  # noqa: F401  (before any generation)
 from tests.factories import make_action, make_day
 
 CHECKS = (not_a_server_error, response_schema_conformance, status_code_conformance)

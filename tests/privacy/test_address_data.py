@@ -135,3 +135,11 @@ def test_one_address_gets_one_email_per_quarter_hour(client, rsvps):
 def test_the_form_page_uses_one_query(client, django_assert_num_queries):
     with django_assert_num_queries(1):  # the coalition's name, in the layout
         assert client.get(REQUEST).status_code == 200
+
+
+def test_an_empty_request_once_rate_limited_is_still_a_clear_429(client):
+    for _n in range(5):
+        client.post(REQUEST, {"email": f"y{_n}@example.net"})
+    response = client.post(REQUEST, {})
+    assert response.status_code == 429
+    assert "Too many requests" in response.content.decode()

@@ -251,3 +251,26 @@ def test_rsvps_by_a_logged_in_person_record_their_consent(client, outsider):
         {"name": "Otto Outsider", "email": "outsider@example.net", "consent": "on"},
     )
     assert ConsentRecord.objects.filter(person=outsider, how=ConsentHow.RSVP).exists()
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_the_versions_page_uses_a_fixed_number_of_queries(
+    client, steward, size, django_assert_num_queries
+):
+    for n in range(size):
+        policy_draft_create(text=f"Draft {n}.", changes=f"Change {n}.")
+    client.force_login(steward)
+    with django_assert_num_queries(5):  # session, person, roles, versions+notes, coalition
+        assert client.get(VERSIONS).status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_the_consent_page_uses_a_fixed_number_of_queries(
+    client, group_member, size, django_assert_num_queries
+):
+    for n in range(size):
+        publish_privacy_policy(number=n + 1)
+    client.force_login(group_member)
+    new_version()
+    with django_assert_num_queries(7):
+        assert client.get(reverse("privacy:consent")).status_code == 200
