@@ -21,6 +21,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -257,8 +258,20 @@ def run(args: argparse.Namespace) -> int:
     return 0 if exactly_once and not failed else 1
 
 
+def _stop_on_terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
-    return run(parse_args(argv))
+    args = parse_args(argv)
+    # SIGTERM (a timeout, a supervisor) goes through run()'s finally like Ctrl-C,
+    # so the workers and the sink this run started are stopped.
+    signal.signal(signal.SIGTERM, _stop_on_terminate)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print("\noutreach: interrupted, workers and sink stopped", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""How a page answers a posted form: 400 when the form was refused, so no refusal reads as success."""
+"""How a page answers a posted form: 400 when it was refused, so no refusal reads as success."""
 
 from __future__ import annotations
 

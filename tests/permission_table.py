@@ -101,16 +101,17 @@ EXPECTED: dict[str, Expect] = {
     "members:group_members": Expect(get=only(GROUP_ADMIN), post=only(GROUP_ADMIN, 400)),
     # An empty POST is "choose a role from the list", back to the members page.
     "members:group_member_update": Expect(post=only(GROUP_ADMIN, 302)),
-    "members:group_sign": Expect(get=only(GROUP_ADMIN), post=only(GROUP_ADMIN, 200)),
+    # The group has signed already: told so on the page, at 400.
+    "members:group_sign": Expect(get=only(GROUP_ADMIN), post=only(GROUP_ADMIN, 400)),
     "members:prospect_new": Expect(get=only(WEAVE), post=only(WEAVE, 400)),
     "members:group_invite": Expect(post=only(WEAVE, 302)),
     # --- members: the weaver's pipeline --------------------------------------------
     "members:weave": Expect(get=only(WEAVE)),
     "members:weave_groups": Expect(get=only(WEAVE)),
-    "members:weave_group": Expect(get=only(WEAVE), post=only(WEAVE, 200)),
+    "members:weave_group": Expect(get=only(WEAVE), post=only(WEAVE, 400)),
     "members:weave_thin": Expect(get=only(WEAVE)),
-    # A bad upload is shown again with its errors at 200, not 400 (reported; its tests expect 200).
-    "members:weave_import": Expect(get=only(WEAVE), post=only(WEAVE, 200)),
+    # A bad upload is shown again with its errors, at 400.
+    "members:weave_import": Expect(get=only(WEAVE), post=only(WEAVE, 400)),
     "members:weave_import_confirm": Expect(post=only(WEAVE, 400)),
     "members:weave_person": Expect(get=only(WEAVE), kwargs={"pk": "member_id"}),
     "members:weave_ladder": Expect(get=only(WEAVE)),
@@ -162,7 +163,7 @@ EXPECTED: dict[str, Expect] = {
     "actions:support_pledge": Expect(get=only(("outsider",)), post=logged_in(400)),
     "actions:support_pledge_undo": Expect(post=logged_in(400)),
     "actions:support_close": Expect(post=only(GROUP_ADMIN, 302)),
-    "actions:support_new": Expect(get=only(GROUP_ADMIN), post=only(GROUP_ADMIN, 200)),
+    "actions:support_new": Expect(get=only(GROUP_ADMIN), post=only(GROUP_ADMIN, 400)),
     # --- convergence -------------------------------------------------------------------
     "convergence:days": Expect(get=everyone()),
     "convergence:day": Expect(get=everyone()),
@@ -185,21 +186,20 @@ EXPECTED: dict[str, Expect] = {
     "convergence:event_host": Expect(
         get=only(GROUP_ADMIN + COORDINATE), post=only(GROUP_ADMIN + COORDINATE, 302)
     ),
-    "convergence:event_outcomes": Expect(get=only(GROUP_ADMIN), post=only(GROUP_ADMIN, 200)),
+    "convergence:event_outcomes": Expect(get=only(GROUP_ADMIN), post=only(GROUP_ADMIN, 400)),
     # --- reporting ------------------------------------------------------------------------
     "reporting:dashboard": Expect(get=only(SEE_DASHBOARD)),
     "reporting:chart_csv": Expect(get=only(SEE_DASHBOARD), kwargs={"slug": "wins"}),
     "reporting:wins": Expect(get=only(SEE_DASHBOARD)),
-    # Wins' and signals' forms are shown again with their errors at 200, not 400
-    # (reported; tests/reporting/test_records_pages.py expects 200).
-    "reporting:win_new": Expect(get=only(SEE_DASHBOARD), post=only(SEE_DASHBOARD, 200)),
+    # Wins' and signals' forms are shown again with their errors, at 400.
+    "reporting:win_new": Expect(get=only(SEE_DASHBOARD), post=only(SEE_DASHBOARD, 400)),
     "reporting:win_edit": Expect(
-        get=only(SEE_DASHBOARD), post=only(SEE_DASHBOARD, 200), kwargs={"pk": "win"}
+        get=only(SEE_DASHBOARD), post=only(SEE_DASHBOARD, 400), kwargs={"pk": "win"}
     ),
     "reporting:signals": Expect(get=only(SEE_DASHBOARD)),
-    "reporting:signal_new": Expect(get=only(SEE_DASHBOARD), post=only(SEE_DASHBOARD, 200)),
+    "reporting:signal_new": Expect(get=only(SEE_DASHBOARD), post=only(SEE_DASHBOARD, 400)),
     "reporting:signal_edit": Expect(
-        get=only(SEE_DASHBOARD), post=only(SEE_DASHBOARD, 200), kwargs={"pk": "signal"}
+        get=only(SEE_DASHBOARD), post=only(SEE_DASHBOARD, 400), kwargs={"pk": "signal"}
     ),
     "reporting:reports": Expect(get=only(SEE_DASHBOARD), post=only(SEE_DASHBOARD, 400)),
     "reporting:report": Expect(get=only(SEE_DASHBOARD), kwargs={"pk": "report"}),

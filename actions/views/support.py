@@ -35,6 +35,7 @@ from actions.services.support import (
 from actions.views.amplify import group_acted_for, visible_action
 from coalition.errors import RuleBroken
 from coalition.permissions import can_edit_action
+from coalition.responses import form_status
 
 OPEN_REQUESTS_PER_PAGE = 50
 
@@ -63,7 +64,7 @@ def support_new(request: HttpRequest, pk: int) -> HttpResponse:
     action = visible_action(request, pk)
     if not can_edit_action(request.user, action):
         raise PermissionDenied
-    form = SupportRequestForm(request.POST or None)
+    form = SupportRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -80,6 +81,7 @@ def support_new(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "actions/amplify/support_new.html",
         {"action": action, "form": form, "action_url": action_url(action.pk)},
+        status=form_status(request, form),
     )
 
 
@@ -145,6 +147,7 @@ def support_pledge(request: HttpRequest, request_id: int) -> HttpResponse:
             "form": form,
             "action_url": action_url(action.pk),
         },
+        status=form_status(request, form),
     )
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from actions.services.participation import action_url
 from coalition.errors import RuleBroken
 from coalition.permissions import can_edit_action, can_see_action
+from coalition.responses import form_status
 from convergence.forms_outcomes import EventOutcomesForm
 from convergence.models import DayStatus, Event
 from convergence.selectors import days_visible_to
@@ -67,6 +68,8 @@ def event_outcomes(request: HttpRequest, slug: str, event_id: int) -> HttpRespon
             "refusal": refusal,
             "totals_frozen": event.day.status == DayStatus.REPORTED,
         },
+        # A POST refused because of the event's state is refused too, even with a valid form.
+        status=400 if refusal and request.method == "POST" else form_status(request, form),
     )
 
 

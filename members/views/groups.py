@@ -142,7 +142,7 @@ def group_member_update(request: HttpRequest, slug: str, membership_id: int) -> 
 @login_required
 def group_edit(request: HttpRequest, slug: str) -> HttpResponse:
     group = _group_for(request, slug, can_manage_group)
-    form = GroupEditForm(request.POST or None, instance=group)
+    form = GroupEditForm(request.POST if request.method == "POST" else None, instance=group)
     if request.method == "POST":
         if form.is_valid():
             form.save()
@@ -186,6 +186,8 @@ def group_sign(request: HttpRequest, slug: str) -> HttpResponse:
                     )
                 return redirect("members:group", slug=group.slug)
         status = 400
+    elif request.method == "POST":
+        status = 400  # signed already: the page says so, and nothing is signed twice
     return render(
         request,
         "members/group_sign.html",

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from coalition.errors import RuleBroken
 from coalition.selectors import privacy_policy_current, statement_current
@@ -120,6 +120,7 @@ def join(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def join_done(request: HttpRequest) -> HttpResponse:
     return render(request, "members/join_done.html", {"verify": request.GET.get("verify") == "1"})
 

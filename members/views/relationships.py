@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from coalition.errors import RuleBroken
 from coalition.forms import id_from
 from coalition.permissions import can_weave, is_in_network, permission_required
+from coalition.responses import form_status
 from members.forms_relationships import (
     LadderLevelEditForm,
     LadderLevelForm,
@@ -110,7 +111,9 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         # Meetings are between the network's people; an account alone would make
         # this form a way to probe addresses.
         return render(request, TEMPLATES + "meeting_new.html", {"not_in_network": True}, status=403)
-    form = MeetingForm(request.POST or None, groups=groups_of(request.user))
+    form = MeetingForm(
+        request.POST if request.method == "POST" else None, groups=groups_of(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -139,7 +142,12 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The meeting is logged."))
             return redirect("members:meeting_detail", pk=meeting.pk)
-    return render(request, TEMPLATES + "meeting_new.html", {"form": form, "weaver": False})
+    return render(
+        request,
+        TEMPLATES + "meeting_new.html",
+        {"form": form, "weaver": False},
+        status=form_status(request, form),
+    )
 
 
 def _meeting_new_by_weaver(request: HttpRequest) -> HttpResponse:
@@ -151,7 +159,7 @@ def _meeting_new_by_weaver(request: HttpRequest) -> HttpResponse:
         search=terms.get("groups", ""), include=_posted_ids(request, "group_a", "group_b")
     )
     form = WeaverMeetingForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         people=people,
         groups=groups,
         initial={"person_a": request.user.pk},
@@ -178,6 +186,7 @@ def _meeting_new_by_weaver(request: HttpRequest) -> HttpResponse:
         request,
         TEMPLATES + "meeting_new.html",
         {"form": form, "search_form": search, "weaver": True},
+        status=form_status(request, form),
     )
 
 
@@ -252,6 +261,7 @@ def weave_person(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         TEMPLATES + "weave_person.html",
         {"overview": overview, "person": person, "forms": forms_},
+        status=form_status(request, *forms_.values()),
     )
 
 
@@ -331,6 +341,8 @@ def weave_ladder(request: HttpRequest) -> HttpResponse:
             "overview": ladder_overview(),
             "forms": page_forms,
         },
+        # Every accepted POST redirects: one that ends here was refused (errors shown).
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -11,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from coalition.errors import RuleBroken
 from coalition.permissions import permission_required
+from coalition.responses import form_status
 from coalition.selectors import places_for_choice
 from members.forms_weave import (
     PipelineFilterForm,
@@ -72,6 +73,7 @@ def _filter_form(request: HttpRequest, *, with_stage: bool = False) -> PipelineF
 
 
 @permission_required("weave")
+@require_safe
 def board(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     columns = weave_board(form.filters())
@@ -83,6 +85,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("weave")
+@require_safe
 def group_list(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request, with_stage=True)
     filters = form.filters()
@@ -128,10 +131,12 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
             # Groups not (or no longer) in the network may be invited to join it.
             "invitable": group.stage in {Stage.PROSPECT, Stage.CONTACTED, Stage.LAPSED},
         },
+        status=form_status(request, form),
     )
 
 
 @permission_required("weave")
+@require_safe
 def thin(request: HttpRequest) -> HttpResponse:
     form = PlaceFilterForm(request.GET or None, places=places_for_choice())
     place = form.chosen_place()
@@ -158,6 +163,7 @@ def _import_page(request: HttpRequest, form: ProspectImportForm, **context) -> H
         request,
         "members/weave/import.html",
         {"form": form, "preview_rows_shown": PREVIEW_ROWS_SHOWN, **context},
+        status=form_status(request, form),
     )
 
 

@@ -112,10 +112,17 @@ def address_export(*, email: str, kind: str) -> bytes:
 def _erase_confirmed(person, *, password: str, phrase: str) -> bool:
     if password and person.has_usable_password() and person.check_password(password):
         return True
-    return " ".join(phrase.split()).lower() == ERASE_PHRASE.lower()
+    typed = " ".join(phrase.split()).lower()
+    # The words in the person's language, or the English ones, both confirm.
+    return typed in {erase_phrase().lower(), ERASE_PHRASE.lower()}
 
 
 ERASE_PHRASE = "erase my account"
+
+
+def erase_phrase() -> str:
+    """The words a person types to confirm erasure, in their language."""
+    return _("erase my account")
 
 
 @transaction.atomic
@@ -129,7 +136,7 @@ def person_erase(*, person, password: str = "", phrase: str = "") -> dict[str, i
     if not _erase_confirmed(person, password=password, phrase=phrase):
         raise RuleBroken(
             _("Type your password, or the words “%(phrase)s”, to confirm.")
-            % {"phrase": ERASE_PHRASE},
+            % {"phrase": erase_phrase()},
             field="confirm",
         )
     pk = person.pk

@@ -51,7 +51,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "privacy/my_data.html",
-        {"erase_form": EraseForm(), "phrase": services.ERASE_PHRASE},
+        {"erase_form": EraseForm(), "phrase": services.erase_phrase()},
     )
 
 
@@ -81,7 +81,7 @@ def my_data_erase(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "privacy/my_data.html",
-        {"erase_form": form, "phrase": services.ERASE_PHRASE},
+        {"erase_form": form, "phrase": services.erase_phrase()},
         status=400,
     )
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from coalition.errors import RuleBroken
 from coalition.permissions import permission_required
+from coalition.responses import form_status
 from reporting import selectors_records as selectors
 from reporting.forms_records import RecordFilterForm, SignalForm, WinForm
 from reporting.models import ClimateSignal, Win
@@ -94,7 +95,12 @@ def _win_page(request: HttpRequest, win: Win | None) -> HttpResponse:
             else:
                 messages.success(request, _("The win “%(title)s” is updated.") % {"title": saved})
             return redirect("reporting:wins")
-    return render(request, TEMPLATES + "win_form.html", {"form": form, "win": win})
+    return render(
+        request,
+        TEMPLATES + "win_form.html",
+        {"form": form, "win": win},
+        status=form_status(request, form),
+    )
 
 
 @permission_required("see_dashboard")
@@ -153,7 +159,12 @@ def _signal_page(request: HttpRequest, signal: ClimateSignal | None) -> HttpResp
                 text = _("The climate signal from %(source)s is updated.")
             messages.success(request, text % {"source": saved.source})
             return redirect("reporting:signals")
-    return render(request, TEMPLATES + "signal_form.html", {"form": form, "signal": signal})
+    return render(
+        request,
+        TEMPLATES + "signal_form.html",
+        {"form": form, "signal": signal},
+        status=form_status(request, form),
+    )
 
 
 @permission_required("see_dashboard")

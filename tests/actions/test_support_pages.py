@@ -77,7 +77,7 @@ def test_bad_requests_for_support_come_back_with_errors(client, action, host_adm
 
     response = client.post(new_url(action), data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert field in response.context["form"].errors
     assert not SupportRequest.objects.exists()
 
@@ -162,7 +162,7 @@ def test_the_host_is_refused_for_its_own_request(client, drivers, host, host_adm
 
     response = client.post(pledge_url(drivers), {"group": host.pk, "amount": "1"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Your group hosts this action" in response.content.decode()
     assert not SupportPledge.objects.exists()
 
@@ -174,7 +174,7 @@ def test_a_pledge_to_a_closed_request_is_refused_clearly(client, drivers, group,
 
     response = client.post(pledge_url(drivers), {"group": group.pk, "amount": "1"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "This request is closed" in response.content.decode()
     assert not SupportPledge.objects.exists()
 
@@ -185,7 +185,7 @@ def test_a_bad_amount_comes_back_with_an_error(client, drivers, group, group_adm
 
     response = client.post(pledge_url(drivers), {"group": group.pk, "amount": amount})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "amount" in response.context["form"].errors
     assert not SupportPledge.objects.exists()
 

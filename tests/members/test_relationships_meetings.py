@@ -376,7 +376,7 @@ class TestLogAMeeting:
              "met_on": days_ago(1).isoformat()},
         )  # fmt: skip
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["form"].errors["group"]
         assert not RelationalMeeting.objects.exists()
 
@@ -394,7 +394,7 @@ class TestLogAMeeting:
             NEW, {"other_email": "nobody@example.org", "met_on": days_ago(1).isoformat()}
         )
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["form"].errors["other_email"] == [NEUTRAL]
         assert not RelationalMeeting.objects.exists()
 
@@ -419,7 +419,7 @@ class TestLogAMeeting:
             NEW, {"other_email": "lone@example.net", "met_on": days_ago(1).isoformat()}
         )
 
-        assert outside.status_code == unknown.status_code == 200
+        assert outside.status_code == unknown.status_code == 400
         assert outside.context["form"].errors == unknown.context["form"].errors
         assert "Lone Account" not in outside.content.decode()
         assert "No account" not in outside.content.decode()
@@ -435,7 +435,7 @@ class TestLogAMeeting:
 
         response = client.post(NEW, {"other_email": nurse.email, "met_on": days_ago(1).isoformat()})
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "Please wait a little" in response.content.decode()
         assert not RelationalMeeting.objects.exists()
 
@@ -460,7 +460,7 @@ class TestLogAMeeting:
             NEW, {"other_email": tenant.email, "met_on": days_ago(1).isoformat()}
         )
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["form"].errors["other_email"] == [
             "A relational meeting is between two different people."
         ]
@@ -473,7 +473,7 @@ class TestLogAMeeting:
             NEW, {"other_email": nurse.email, "met_on": days_ago(-1).isoformat()}
         )
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["form"].errors["met_on"] == ["The date cannot be in the future."]
         assert not RelationalMeeting.objects.exists()
 
@@ -486,7 +486,7 @@ class TestLogAMeeting:
             {"other_email": nurse.email, "met_on": days_ago(1).isoformat(), field: "x" * size},
         )
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["form"].errors[field]
         assert not RelationalMeeting.objects.exists()
 
@@ -496,7 +496,7 @@ class TestLogAMeeting:
         response = client.post(NEW, {"other_email": "not an address", "met_on": "soon"})
 
         errors = response.context["form"].errors
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert errors["other_email"] and errors["met_on"]
 
     def test_a_weaver_picks_both_people_and_their_groups(
@@ -545,7 +545,7 @@ class TestLogAMeeting:
             NEW, {"person_a": tenant.pk, "person_b": tenant.pk, "met_on": days_ago(1).isoformat()}
         )
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["form"].errors["person_b"]
 
     def test_a_weaver_choosing_nobody_real_gets_an_error(self, client, weaver, tenant):
@@ -555,7 +555,7 @@ class TestLogAMeeting:
             NEW, {"person_a": tenant.pk, "person_b": 999999, "met_on": days_ago(1).isoformat()}
         )
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["form"].errors["person_b"]
 
     @pytest.mark.parametrize("value", ["²", "9" * 30, str(2**63), "-" + "9" * 30, "x"])
@@ -568,7 +568,7 @@ class TestLogAMeeting:
 
         response = client.post(NEW, {**data, field: value})
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["form"].errors[field]
         assert not RelationalMeeting.objects.exists()
 
@@ -583,5 +583,5 @@ class TestLogAMeeting:
             NEW, {"other_email": nurse.email, "group": value, "met_on": days_ago(1).isoformat()}
         )
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["form"].errors["group"]

@@ -117,7 +117,7 @@ class TestPersonPage:
              "step-at": days_ago(-3).isoformat()},
         )  # fmt: skip
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["forms"]["step"].errors["at"] == [
             "The date cannot be in the future."
         ]
@@ -135,7 +135,7 @@ class TestPersonPage:
         )  # fmt: skip
 
         errors = response.context["forms"]["step"].errors
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert errors["level"] and errors["note"]
         assert not LadderStep.objects.exists()
 
@@ -169,7 +169,7 @@ class TestPersonPage:
             person_url(group_member), {"form": "training", "training-training": training.pk}
         )
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["forms"]["training"].errors["training"]
 
     def test_an_unknown_form_is_a_bad_request(self, client, weaver, group_member):
@@ -252,7 +252,7 @@ class TestLadderPage:
 
         response = client.post(LADDER, {"form": "level_new", "level_new-name": "leader"})
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "There is already a level called leader." in response.content.decode()
         assert LadderLevel.objects.count() == 4
 
@@ -261,7 +261,7 @@ class TestLadderPage:
 
         response = client.post(LADDER, {"form": "level_new", "level_new-name": "x" * 61})
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["forms"]["level_new"].errors["name"]
 
     def test_a_weaver_renames_a_level(self, client, weaver, ladder):
@@ -281,7 +281,7 @@ class TestLadderPage:
             LADDER, {"form": "level_edit", "level": ladder["Supporter"].pk, "name": "Leader"}
         )
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "There is already a level called Leader." in response.content.decode()
 
     def test_editing_a_level_that_does_not_exist_is_explained(self, client, weaver, ladder):
@@ -289,7 +289,7 @@ class TestLadderPage:
 
         response = client.post(LADDER, {"form": "level_edit", "level": 999999, "name": "Ghost"})
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert not LadderLevel.objects.filter(name="Ghost").exists()
 
     def test_a_weaver_reorders_the_levels(self, client, weaver, ladder):
@@ -325,7 +325,7 @@ class TestLadderPage:
             LADDER, {"form": "training_new", "training_new-name": "Hm", "training_new-held_on": "?"}
         )
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["forms"]["training_new"].errors["held_on"]
         assert not Training.objects.exists()
 

@@ -230,7 +230,7 @@ def test_a_move_the_rules_forbid_is_refused_with_the_reason(client, weaver, grou
 
     response = client.post(page_url(group), {"stage": "prospect", "reason": "Start over"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["stage"] == [
         "A group cannot be moved from aligned to prospect by hand."
     ]
@@ -244,7 +244,7 @@ def test_a_move_needs_a_reason(client, weaver, prospect, reason):
 
     response = client.post(page_url(prospect), {"stage": "contacted", "reason": reason})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["reason"]
     prospect.refresh_from_db()
     assert prospect.stage == Stage.PROSPECT
@@ -264,7 +264,7 @@ def test_bad_moves_are_form_errors_not_crashes(client, weaver, prospect, data):
 
     response = client.post(page_url(prospect), data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors
     assert StageChange.objects.filter(group=prospect).count() == 1
 

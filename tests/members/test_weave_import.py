@@ -329,7 +329,7 @@ def test_a_bad_file_is_a_form_error_on_the_upload_page(client, weaver, places, c
 
     response = upload(client, content)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert "confirm_form" not in response.context
 
@@ -339,7 +339,7 @@ def test_the_upload_needs_a_file(client, weaver):
 
     response = client.post(IMPORT, {})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["file"]
 
 

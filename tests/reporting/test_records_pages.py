@@ -147,7 +147,7 @@ def test_a_win_in_the_future_is_refused(client, steering_member, place):
 
     response = client.post(reverse("reporting:win_new"), _win_data(place, won_on=tomorrow))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "The date cannot be in the future." in response.context["form"].errors["won_on"]
     assert not Win.objects.exists()
 
@@ -160,7 +160,7 @@ def test_an_evidence_link_that_is_not_http_is_refused(client, steering_member, p
 
     response = client.post(reverse("reporting:win_new"), _win_data(place, evidence_url=link))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["evidence_url"]
     assert not Win.objects.exists()
 
@@ -173,7 +173,7 @@ def test_oversized_text_is_refused(client, steering_member, place):
         _win_data(place, title="x" * 201, description="y" * 4001),
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert set(response.context["form"].errors) >= {"title", "description"}
     assert not Win.objects.exists()
 
@@ -186,7 +186,7 @@ def test_an_action_the_person_cannot_see_cannot_be_linked(client, weaver, place)
 
     response = client.post(reverse("reporting:win_new"), _win_data(place, actions=[secret.pk]))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["actions"]
     assert not Win.objects.exists()
 
@@ -199,7 +199,7 @@ def test_a_draft_day_a_weaver_cannot_see_cannot_be_linked(client, weaver, place)
         reverse("reporting:win_new"), _win_data(place, days_of_action=[draft.pk])
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["days_of_action"]
 
 
@@ -212,7 +212,7 @@ def test_malformed_ids_are_form_errors_not_500(client, steering_member, place, b
 
     response = client.post(reverse("reporting:win_new"), data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert {"actions", "place"} <= set(response.context["form"].errors)
 
 
@@ -258,7 +258,7 @@ def test_a_climate_signal_with_a_future_date_or_bad_link_is_refused(client, stee
 
     response = client.post(reverse("reporting:signal_new"), data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "summary" in response.context["form"].errors
     data["summary"] = ""
     response = client.post(reverse("reporting:signal_new"), data)

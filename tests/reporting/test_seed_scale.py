@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import F
 
 from actions.models import Action, Amplification, Participation
 from convergence.models import DayOfAction, Event
@@ -66,7 +67,10 @@ def test_it_builds_the_asked_sizes_within_the_model_rules():
     assert scale_actions.count() == 400
     assert Amplification.objects.filter(group__slug__startswith="scale-").count() == 800
     assert Participation.objects.filter(email__endswith="scale.example.org").count() == 150
-    assert RelationalMeeting.objects.filter(person_a__email__endswith="scale.example.org").count() == 50
+    assert (
+        RelationalMeeting.objects.filter(person_a__email__endswith="scale.example.org").count()
+        == 50
+    )
     assert DayOfAction.objects.filter(slug__startswith="scale-").count() == 4
     assert Event.objects.filter(day__slug__startswith="scale-").exists()
     assert Rollup.objects.filter(metric="actions").exists()
@@ -86,16 +90,10 @@ def test_it_builds_the_asked_sizes_within_the_model_rules():
         assert cursor.fetchone()[0] == 0
     # Only signed groups host actions, and nobody amplifies their own action.
     assert not scale_actions.exclude(host_group__stage__in=["aligned", "producing"]).exists()
-    assert not Amplification.objects.filter(group=models_f("action__host_group")).exists()
+    assert not Amplification.objects.filter(group=F("action__host_group")).exists()
     # A second run without --flush refuses rather than doubling the data.
     with pytest.raises(CommandError, match="already holds scale data"):
         _seed()
-
-
-def models_f(name: str):
-    from django.db.models import F
-
-    return F(name)
 
 
 @pytest.mark.postgres
@@ -145,3 +143,32 @@ def test_it_refuses_production(settings):
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="never in production"):
         _seed()
+
+
+@pytest.mark.django_db
+def test_rollups_sum_letters_over_the_kinds_of_one_place_and_month():
+    """Two kinds of action in one place and month once gave two "letters" rows
+    for the same key, and the rebuild failed on the unique constraint."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reporting.rollups import rollups_rebuild
+    from tests.factories import GroupFactory, make_action, make_place
+
+    group = GroupFactory(place=make_place("Letterton"))
+    when = timezone.now().replace(day=10) - timedelta(days=40)
+    for kind, letters in (("letters", 30), ("petition", 12)):
+        make_action(
+            group,
+            kind=kind,
+            status="done",
+            letters_sent=letters,
+            starts_at=when,
+            ends_at=when + timedelta(hours=1),
+        )
+
+    rollups_rebuild()
+
+    letters = Rollup.objects.filter(metric="letters", place=group.place)
+    assert list(letters.values_list("value", flat=True)) == [42]
