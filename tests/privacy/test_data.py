@@ -205,3 +205,16 @@ def test_erasure_logs_the_person_out(client, rich_person):
         client.post(reverse("account_login"), {"login": EMAIL, "password": PASSWORD}).status_code
         == 200
     )  # the login form again: the account is gone
+
+
+def test_the_confirmation_words_follow_the_persons_language(client, rich_person):
+    client.force_login(rich_person)
+    client.cookies["django_language"] = "fr"
+    page = client.get(reverse("privacy:my_data")).content.decode()
+    assert "effacer mon compte" in page
+
+    response = client.post(reverse("privacy:my_data_erase"), {"confirm": "Effacer  mon compte"})
+
+    assert response.status_code == 302
+    rich_person.refresh_from_db()
+    assert rich_person.email != EMAIL
