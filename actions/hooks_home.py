@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from actions.models import ActionStatus
 from actions.selectors import actions_visible_to
+from actions.selectors_listing import coming_up
 from coalition.panels import home_panel_register
 
 HOME_ACTIONS = 6
@@ -15,9 +16,9 @@ HOME_ACTIONS = 6
 
 def upcoming_actions_panel(request) -> str:
     """The next actions the viewer may see: one query."""
+    visible = actions_visible_to(request.user).filter(~Q(status=ActionStatus.CANCELLED))
     actions = list(
-        actions_visible_to(request.user)
-        .filter(~Q(status=ActionStatus.CANCELLED), ends_at__gte=timezone.now())
+        coming_up(visible, timezone.now())
         .select_related("host_group", "place")
         .order_by("starts_at", "id")[:HOME_ACTIONS]
     )

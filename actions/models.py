@@ -148,6 +148,15 @@ class Action(models.Model):
             models.Index(fields=["kind", "starts_at"], name="action_kind_start"),
             models.Index(fields=["tactic", "starts_at"], name="action_tactic_start"),
             models.Index(fields=["latitude", "longitude"], name="action_coordinates"),
+            # Stewards' and members' lists (their rule mixes visibilities and
+            # hidden rows, so the partial index above cannot serve it).
+            models.Index(fields=["starts_at", "id"], name="action_start"),
+            # "Coming up" (not ended yet): counted and bounded from this index
+            # alone, with the columns of the visibility rule.
+            models.Index(
+                fields=["ends_at", "starts_at", "visibility", "hidden_at", "host_group"],
+                name="action_end_visibility",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -11,17 +11,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import (
-    Case,
     Count,
-    F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -37,7 +36,8 @@ from actions.selectors import actions_public, actions_visible_to
 from actions.selectors_amplification import group_label, group_named
 from coalition.models import Place, WorkingGroup
 from coalition.permissions import can_post_action_for, is_in_network, memberships_of
-from coalition.selectors import in_place, places_for_choice
+from coalition.place_pick import places_to_offer, typed_name
+from coalition.selectors import in_place
 from members.models import Group
 
 # The map never sends more markers than this: the newest ones in the box.
@@ -87,9 +87,14 @@ class ListingChoices:
     tactics: list[Tactic]
 
 
-def listing_choices() -> ListingChoices:
+def listing_choices(data=None, *, chosen=None) -> ListingChoices:
+    """``data`` is the request's GET or POST: its place (or ``chosen``) and typed place name
+    are offered with the upper levels of the tree, never every place (issue #8)."""
     return ListingChoices(
-        places=places_for_choice(),
+        places=places_to_offer(
+            chosen=chosen if chosen is not None else (data or {}).get("place"),
+            name=typed_name(data),
+        ),
         working_groups=list(WorkingGroup.objects.only("id", "name", "slug").order_by("name")),
         tactics=list(Tactic.objects.only("id", "title", "slug").order_by("title")),
     )
@@ -153,28 +158,145 @@ def _cards(queryset: QuerySet[Action]) -> QuerySet[Action]:
     )
 
 
+# Past this many ended actions the list stops counting and says "more than".
+PAST_COUNT_LIMIT = 10_000
+
+
+def coming_up(queryset: QuerySet[Action], now: datetime) -> QuerySet[Action]:
+    """``queryset``'s actions that have not ended yet, in a form an index can serve.
+
+    "Not ended" filters on ``ends_at``, but the order is by ``starts_at``:
+    left alone, the planner walks the start-time index from the oldest action
+    past every ended one. The lower bound on ``starts_at`` (the earliest start
+    among the actions not ended, read from the ``action_end_visibility``
+    index in the same query; ``Coalesce`` keeps it from being turned into a
+    walk of the start-time index) starts that walk near the first action that
+    counts.
+    """
+    # Any lower bound is right; the one over every action not ended is read
+    # from the index alone, whatever the person's rule and filters.
+    first = (
+        Action.objects.filter(ends_at__gte=now)
+        .order_by()
+        .annotate(group_all=Value(1, output_field=IntegerField()))
+        .values("group_all")
+        .annotate(first=Min(Coalesce("starts_at", "ends_at")))
+        .values("first")
+    )
+    return queryset.filter(ends_at__gte=now, starts_at__gte=Subquery(first[:1]))
+
+
+def _past(queryset: QuerySet[Action], now: datetime) -> QuerySet[Action]:
+    # An action ends after it starts (a constraint), so an ended one started
+    # before now: the bound lets the start-time index be walked from now back.
+    return queryset.filter(ends_at__lt=now, starts_at__lt=now)
+
+
+class UpcomingThenPast:
+    """The list's rows as a sequence a Paginator can page: coming up, then the past.
+
+    Coming up (not ended) by start, soonest first; then the ended ones,
+    newest first. Each part is read with its own index-friendly query, never
+    by sorting every visible action: one query counts both parts (the past
+    only up to ``PAST_COUNT_LIMIT``), one reads the page's ids from each part
+    (in a ``UNION ALL``), and one reads their cards.
+    """
+
+    def __init__(self, queryset: QuerySet[Action], now: datetime):
+        self._queryset = queryset
+        self._now = now
+        self._counts: tuple[int, int] | None = None
+
+    def _ids_sql(self, part: QuerySet[Action], order: tuple[str, ...], start: int, stop: int):
+        ids = part.order_by(*order).values("pk")[start:stop]
+        return ids.query.get_compiler(using=self._queryset.db).as_sql()
+
+    def counts(self) -> tuple[int, int]:
+        """(coming up, past capped at ``PAST_COUNT_LIMIT``), in one query."""
+        if self._counts is None:
+            upcoming = self._queryset.filter(ends_at__gte=self._now).order_by().values("pk")
+            past = _past(self._queryset, self._now).order_by().values("pk")[:PAST_COUNT_LIMIT]
+            db = self._queryset.db
+            up_sql, up_params = upcoming.query.get_compiler(using=db).as_sql()
+            past_sql, past_params = past.query.get_compiler(using=db).as_sql()
+            with connections[db].cursor() as cursor:
+                cursor.execute(
+                    f"SELECT (SELECT COUNT(*) FROM ({up_sql}) upcoming), "  # noqa: S608
+                    f"(SELECT COUNT(*) FROM ({past_sql}) past)",
+                    (*up_params, *past_params),
+                )
+                upcoming_count, past_count = cursor.fetchone()
+            self._counts = (upcoming_count, past_count)
+        return self._counts
+
+    @property
+    def past_truncated(self) -> bool:
+        return self.counts()[1] >= PAST_COUNT_LIMIT
+
+    def count(self) -> int:
+        return sum(self.counts())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("UpcomingThenPast takes slices only")
+        start, stop = index.start or 0, index.stop
+        upcoming_count, past_count = self.counts()
+        total = upcoming_count + past_count
+        stop = total if stop is None else min(stop, total)
+        branches, params = [], []
+        if start < min(stop, upcoming_count):
+            sql, part_params = self._ids_sql(
+                coming_up(self._queryset, self._now),
+                ("starts_at", "-id"),
+                start,
+                min(stop, upcoming_count),
+            )
+            branches.append(f"SELECT upcoming.pk, 0 FROM ({sql}) upcoming")  # noqa: S608
+            params.extend(part_params)
+        past_start, past_stop = max(start - upcoming_count, 0), stop - upcoming_count
+        if past_start < past_stop:
+            sql, part_params = self._ids_sql(
+                _past(self._queryset, self._now), ("-starts_at", "-id"), past_start, past_stop
+            )
+            branches.append(f"SELECT past.pk, 1 FROM ({sql}) past")  # noqa: S608
+            params.extend(part_params)
+        if not branches:
+            return []
+        # The page's ids from each part in one query (index only), then their
+        # cards in one more: an OFFSET on the cards themselves would count the
+        # amplifications of every row it skips.
+        with connections[self._queryset.db].cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(branches), params)
+            is_past = dict(cursor.fetchall())
+        rows = list(_cards(Action.objects.filter(pk__in=list(is_past))))
+        for action in rows:
+            action.is_past = is_past[action.pk]
+        upcoming = sorted(
+            (action for action in rows if not action.is_past),
+            key=lambda action: (action.starts_at, -action.pk),
+        )
+        past = sorted(
+            (action for action in rows if action.is_past),
+            key=lambda action: (action.starts_at, action.pk),
+            reverse=True,
+        )
+        return upcoming + past
+
+
 def actions_listing(user, filters: ActionFilters, *, now: datetime | None = None):
     """The network's actions ``user`` may see: coming up first, then the past.
 
     Order: actions that have not ended yet (coming up and happening now) by
-    start, soonest first; then those that ended, newest first. ``is_past`` (0
-    or 1) tells the page where "Recently" begins. Paginate it: one count and
-    one page query whatever the number of actions.
+    start, soonest first; then those that ended, newest first. Each row's
+    ``is_past`` (0 or 1) tells the page where "Recently" begins. Paginate it
+    (``UpcomingThenPast``): one count and one or two page queries whatever the
+    number of actions.
     """
     now = now or timezone.now()
-    ended = Q(ends_at__lt=now)
-    return (
-        _cards(actions_visible_to(user).filter(actions_filter_q(filters)))
-        .annotate(
-            is_past=Case(When(ended, then=Value(1)), default=Value(0), output_field=IntegerField())
-        )
-        .order_by(
-            "is_past",
-            Case(When(~ended, then=F("starts_at"))).asc(),
-            F("starts_at").desc(),
-            "-id",
-        )
-    )
+    return UpcomingThenPast(actions_visible_to(user).filter(actions_filter_q(filters)), now)
 
 
 def actions_on_map(user, filters: ActionFilters) -> QuerySet[Action]:

@@ -2,10 +2,11 @@
 
 Page-number pagination (``?page=``): people share and come back to "page 2"
 of a filtered list, and the filters (place subtree, kind, tactic, working
-group, dates) keep each list short enough for the count query. The page
-costs the same queries whatever the number of actions: the filters' three
-choice lists, the count and the page (plus the person's memberships and
-roles when logged in).
+group, dates) narrow it. The page costs the same queries whatever the
+number of actions: the filters' three choice lists, one count (coming up,
+and the past up to ``PAST_COUNT_LIMIT``: past it the page says "more than")
+one for the page's ids (coming up, then recently) and one for their cards,
+plus the person's memberships and roles when logged in.
 """
 
 from __future__ import annotations
@@ -24,10 +25,9 @@ ACTIONS_PER_PAGE = 30
 
 @require_safe
 def action_list(request: HttpRequest) -> HttpResponse:
-    form = ActionFilterForm(request.GET or None, choices=listing_choices())
-    page = Paginator(actions_listing(request.user, form.filters()), ACTIONS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    form = ActionFilterForm(request.GET or None, choices=listing_choices(request.GET))
+    actions = actions_listing(request.user, form.filters())
+    page = Paginator(actions, ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     return render(
         request,
@@ -38,6 +38,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
             "upcoming": [action for action in rows if not action.is_past],
             "past": [action for action in rows if action.is_past],
             "querystring": form.query(),
+            "past_truncated": actions.past_truncated,
         },
     )
 

@@ -11,6 +11,13 @@ the commit of that row's ``sent`` mark: a crash exactly there (or a server
 that hangs up after taking the message but before saying so) sends that one
 recipient the message twice. Every message has a Message-ID made from its
 delivery id, so the copy is recognisable (and many mailbox providers drop it).
+
+Per-batch work is done once per batch, not per email: the suppression list is
+read for the whole batch in one query (suppressed rows marked in one UPDATE),
+the personal invitations are written in one INSERT, and the rows are not
+re-read before each email while the batch is younger than half the stale
+threshold (nothing but the sweep can take them away before that). What is
+left per email is rendering, the SMTP exchange and the one ``sent`` UPDATE.
 """
 
 from __future__ import annotations
@@ -191,27 +198,75 @@ def _invitation_token(delivery: Delivery) -> str:
     ).hexdigest()
 
 
-def _invitation_link(delivery: Delivery, message: OutreachMessage) -> str:
-    """The delivery's personal invitation to join, created the first time it is rendered."""
+def _invites(delivery: Delivery) -> bool:
+    """Whether ``{{ invitation_link }}`` is a personal invitation for this delivery."""
+    return delivery.group is not None and delivery.group.stage in _NOT_JOINED
+
+
+def _new_invitation(delivery: Delivery, message: OutreachMessage, token: str) -> Invitation:
+    group = delivery.group
+    return Invitation(
+        token_hash=invitation_token_hash(token),
+        kind=InvitationKind.GROUP,
+        group=group,
+        email=delivery.email,
+        name=delivery.person.name if delivery.person else group.contact_name,
+        created_by_id=message.created_by_id,
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+    )
+
+
+def _invitation_link(delivery: Delivery, message: OutreachMessage, *, made: bool = False) -> str:
+    """The delivery's personal invitation to join, created the first time it is rendered.
+
+    ``made``: the batch has already written the invitation row (``_make_invitations``).
+    """
     group = delivery.group
     if group is None:
         return ""
-    if group.stage not in _NOT_JOINED:
+    if not _invites(delivery):
         return resign_link(group)
     token = _invitation_token(delivery)
-    name = delivery.person.name if delivery.person else group.contact_name
-    Invitation.objects.get_or_create(
-        token_hash=invitation_token_hash(token),
-        defaults={
-            "kind": InvitationKind.GROUP,
-            "group": group,
-            "email": delivery.email,
-            "name": name,
-            "created_by_id": message.created_by_id,
-            "expires_at": timezone.now() + timedelta(days=INVITATION_DAYS),
-        },
-    )
+    if not made:
+        invitation = _new_invitation(delivery, message, token)
+        Invitation.objects.get_or_create(
+            token_hash=invitation.token_hash,
+            defaults={
+                "kind": invitation.kind,
+                "group": group,
+                "email": invitation.email,
+                "name": invitation.name,
+                "created_by_id": invitation.created_by_id,
+                "expires_at": invitation.expires_at,
+            },
+        )
     return invitation_link(token=token, base_url=settings.SITE_URL)
+
+
+def _make_invitations(message: OutreachMessage, deliveries: list[Delivery]) -> bool:
+    """Write the batch's personal invitations in one INSERT; True if the message needs them.
+
+    The tokens are deterministic per delivery, so a row a retry already wrote
+    is kept as it is (its expiry too), like ``get_or_create`` would.
+    """
+    if not any(
+        "invitation_link" in merge_fields_used(text) for text in (message.subject, message.body)
+    ):
+        return False
+    Invitation.objects.bulk_create(
+        [
+            _new_invitation(delivery, message, _invitation_token(delivery))
+            for delivery in deliveries
+            if _invites(delivery)
+        ],
+        batch_size=500,
+        ignore_conflicts=True,
+    )
+    return True
+
+
+def merge_fields_used(text: str) -> set[str]:
+    return {match.group(1) for match in _MERGE.finditer(text)}
 
 
 # --- Rendering --------------------------------------------------------------
@@ -255,6 +310,7 @@ def _render(
     person: User | None,
     invitation: Callable[[], str],
     coalition_name: str,
+    unsubscribe: str | None = None,
 ) -> tuple[str, str]:
     group_name = group.name if group is not None else ""
     if person is not None:
@@ -266,7 +322,7 @@ def _render(
         # No name known: greet the group.
         return known_name.split(" ")[0] if known_name else group_name
 
-    link = unsubscribe_link(email)
+    link = unsubscribe or unsubscribe_link(email)
     values: dict[str, Callable[[], str]] = {
         "group.name": lambda: group_name,
         "person.name": lambda: known_name or group_name,
@@ -285,11 +341,11 @@ def _render(
     return subject, body
 
 
-def _headers(delivery: Delivery, email: str) -> dict[str, str]:
+def _headers(delivery: Delivery, email: str, unsubscribe: str | None = None) -> dict[str, str]:
     return {
         "Message-ID": message_id_for(delivery),
         # RFC 8058 one-click unsubscribe: mail clients POST to this address.
-        "List-Unsubscribe": f"<{unsubscribe_link(email)}>",
+        "List-Unsubscribe": f"<{unsubscribe or unsubscribe_link(email)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 
@@ -337,24 +393,33 @@ def outreach_preview(
 
 
 def outreach_email(
-    *, delivery: Delivery, message: OutreachMessage, coalition_name: str | None = None
+    *,
+    delivery: Delivery,
+    message: OutreachMessage,
+    coalition_name: str | None = None,
+    invitation_made: bool = False,
 ) -> EmailMessage:
-    """The email for one delivery, as sent: text/plain, unsubscribe footer and headers."""
+    """The email for one delivery, as sent: text/plain, unsubscribe footer and headers.
+
+    ``invitation_made``: the batch wrote the delivery's invitation row already.
+    """
     coalition_name = coalition_name or _coalition_name()
+    unsubscribe = unsubscribe_link(delivery.email)
     subject, body = _render(
         message,
         email=delivery.email,
         group=delivery.group,
         person=delivery.person,
-        invitation=lambda: _invitation_link(delivery, message),
+        invitation=lambda: _invitation_link(delivery, message, made=invitation_made),
         coalition_name=coalition_name,
+        unsubscribe=unsubscribe,
     )
     return EmailMessage(
         subject=subject,
         body=body,
         from_email=_from_header(message, coalition_name),
         to=[delivery.email],
-        headers=_headers(delivery, delivery.email),
+        headers=_headers(delivery, delivery.email, unsubscribe),
     )
 
 
@@ -637,6 +702,25 @@ def _send_claimed(
         .select_related("group", "person")
         .order_by("id")
     )
+    # Per-batch work, done once: the batch's suppressed addresses (one query,
+    # one UPDATE) and its personal invitations (one INSERT).
+    suppressed = _suppressed_among(deliveries)
+    if suppressed:
+        outcome.suppressed += Delivery.objects.filter(
+            pk__in=[delivery.pk for delivery in deliveries if delivery.email.lower() in suppressed],
+            status=DeliveryStatus.SENDING,
+            claimed_at=claimed_at,
+        ).update(status=DeliveryStatus.SUPPRESSED)
+        deliveries = [
+            delivery for delivery in deliveries if delivery.email.lower() not in suppressed
+        ]
+    invitations_made = _make_invitations(message, deliveries)
+    # Only the sweep takes claimed rows away, and only rows claimed longer ago
+    # than OUTREACH_STALE_SECONDS: until half of that has passed, the batch's
+    # rows are its own without asking; after, each row is checked before sending.
+    own_until = time.monotonic() + (
+        settings.OUTREACH_STALE_SECONDS / 2 - (timezone.now() - claimed_at).total_seconds()
+    )
     coalition_name = _coalition_name()
     contacted: set[int] = set()
     unsent = list(reversed(deliveries))  # popped from the end, in id order
@@ -648,7 +732,16 @@ def _send_claimed(
         while unsent and time.monotonic() - started < BATCH_SECONDS:
             delivery = unsent[-1]
             try:
-                result = _send_one(connection, message, delivery, claimed_at, coalition_name)
+                result = _send_one(
+                    connection,
+                    message,
+                    delivery,
+                    claimed_at,
+                    coalition_name,
+                    check=time.monotonic() >= own_until,
+                    suppressed=suppressed,
+                    invitation_made=invitations_made,
+                )
             except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException) as problem:
                 # Servers close connections after so many messages or seconds:
                 # open a new one and try this delivery again (a few times).
@@ -692,16 +785,51 @@ def _hung_up(problem: Exception) -> bool:
     return isinstance(problem, smtplib.SMTPResponseException) and problem.smtp_code == 421
 
 
-def _send_one(connection, message, delivery: Delivery, claimed_at, coalition_name: str) -> str:
-    """Send one claimed delivery and record the result at once; returns its new status."""
-    if not Delivery.objects.filter(_mine(delivery, claimed_at)).exists():
-        return ""  # the sweep took it back: someone else sends it
-    if _is_suppressed(delivery.email):
+def _suppressed_among(deliveries: list[Delivery]) -> set[str]:
+    """The lower-cased addresses of ``deliveries`` on the suppression list, in one query."""
+    addresses = {delivery.email.lower() for delivery in deliveries}
+    if not addresses:
+        return set()
+    return set(
+        Suppression.objects.annotate(address=Lower("email"))
+        .filter(address__in=addresses)
+        .values_list("address", flat=True)
+    )
+
+
+def _send_one(
+    connection,
+    message,
+    delivery: Delivery,
+    claimed_at,
+    coalition_name: str,
+    *,
+    check: bool = True,
+    suppressed: set[str] | None = None,
+    invitation_made: bool = False,
+) -> str:
+    """Send one claimed delivery and record the result at once; returns its new status.
+
+    ``check``: ask the database whether the row is still this batch's and the
+    address not suppressed (else ``suppressed`` is what the batch read).
+    """
+    if check:
+        if not Delivery.objects.filter(_mine(delivery, claimed_at)).exists():
+            return ""  # the sweep took it back: someone else sends it
+        is_suppressed = _is_suppressed(delivery.email)
+    else:
+        is_suppressed = delivery.email.lower() in (suppressed or ())
+    if is_suppressed:
         Delivery.objects.filter(_mine(delivery, claimed_at)).update(
             status=DeliveryStatus.SUPPRESSED
         )
         return DeliveryStatus.SUPPRESSED
-    email = outreach_email(delivery=delivery, message=message, coalition_name=coalition_name)
+    email = outreach_email(
+        delivery=delivery,
+        message=message,
+        coalition_name=coalition_name,
+        invitation_made=invitation_made,
+    )
     try:
         connection.send_messages([email])
     except smtplib.SMTPRecipientsRefused as refused:
@@ -713,6 +841,8 @@ def _send_one(connection, message, delivery: Delivery, claimed_at, coalition_nam
             status=DeliveryStatus.FAILED, error=(_("Refused: %s") % detail)[:300]
         )
         _suppress(delivery.email, SuppressionReason.BOUNCED)
+        if suppressed is not None:
+            suppressed.add(delivery.email.lower())
         return DeliveryStatus.FAILED
     except smtplib.SMTPResponseException as rejected:
         if rejected.smtp_code < 500 or isinstance(rejected, smtplib.SMTPSenderRefused):

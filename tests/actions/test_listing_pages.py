@@ -240,9 +240,9 @@ def test_the_list_costs_the_same_queries_for_3_or_40_actions(
     if person:
         client.force_login(request.getfixturevalue(person))
     # The coalition's name (layout), the filters' choices (places, working
-    # groups, tactics), the count and the page; a logged-in person adds the
-    # session, the user, their memberships and roles.
-    expected = 6 if person is None else 10
+    # groups, tactics), the count, the page's ids and their cards; a
+    # logged-in person adds the session, the user, their memberships and roles.
+    expected = 7 if person is None else 11
 
     _many_actions(group, 3, amplifiers=amplifiers)
     with django_assert_num_queries(expected):
@@ -252,3 +252,15 @@ def test_the_list_costs_the_same_queries_for_3_or_40_actions(
     with django_assert_num_queries(expected):
         response = client.get(URL, {"kind": "event"})
     assert response.context["page"].paginator.count > 3
+
+
+def test_past_the_count_limit_the_list_says_more_than(client, group, monkeypatch):
+    monkeypatch.setattr("actions.selectors_listing.PAST_COUNT_LIMIT", 2)
+    make_action(group, title="Tomorrow's walk", days_ahead=1)
+    for number in range(4):
+        make_action(group, title=f"Old walk {number}", days_ahead=-(number + 1))
+
+    response = client.get(URL)
+
+    assert "More than 3 actions" in response.content.decode()
+    assert _titles(response) == ["Tomorrow's walk", "Old walk 0", "Old walk 1"]
