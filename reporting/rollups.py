@@ -302,8 +302,65 @@ def _support_met(span: Span) -> Iterator[Row]:
         yield "support_met", "", _as_month(row["month"]), row["action__place_id"], row["n"]
 
 
+_LADDER_LEVELS_SQL = """
+WITH steps AS (
+    SELECT s.person_id, s.level_id,
+           date_trunc('month', s.at::timestamp)::date AS first_month,
+           lead(date_trunc('month', s.at::timestamp)::date)
+               OVER (PARTITION BY s.person_id ORDER BY s.at, s.id) AS next_month
+    FROM {steps} s
+    WHERE s.at < %(after)s
+),
+home AS (
+    SELECT DISTINCT ON (m.person_id) m.person_id, g.place_id
+    FROM {memberships} m JOIN {groups} g ON g.id = m.group_id
+    ORDER BY m.person_id, m.id
+)
+SELECT st.level_id, months.month::date, home.place_id, count(*)
+FROM steps st
+CROSS JOIN LATERAL generate_series(
+    greatest(st.first_month, %(first)s::date)::timestamp,
+    least(coalesce(st.next_month - 1, %(last)s::date), %(last)s::date)::timestamp,
+    interval '1 month'
+) AS months(month)
+LEFT JOIN home ON home.person_id = st.person_id
+GROUP BY 1, 2, 3
+"""
+
+
+def _ladder_levels_sql(span: Span) -> Iterator[Row]:
+    """The same rows as ``_ladder_levels`` in one query (PostgreSQL): each step holds
+    from its month until the month before the person's next step (none when the
+    next step is in the same month), spread over those months by generate_series."""
+    from django.db import connection
+
+    from members.models import Group, LadderStep, Membership
+
+    sql = _LADDER_LEVELS_SQL.format(
+        steps=connection.ops.quote_name(LadderStep._meta.db_table),
+        memberships=connection.ops.quote_name(Membership._meta.db_table),
+        groups=connection.ops.quote_name(Group._meta.db_table),
+    )
+    params = {"first": span.first, "last": span.months[-1], "after": span.after}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for level_id, month, place_id, n in rows:
+        yield "ladder_level", str(level_id), month, place_id, n
+
+
 def _ladder_levels(span: Span) -> Iterator[Row]:
-    """People per level at the end of each month: one grouped query per month."""
+    """People per level at the end of each month: one grouped query per month, or
+    one query for the whole span on PostgreSQL (minutes less over five years)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        yield from _ladder_levels_sql(span)
+    else:
+        yield from _ladder_levels_by_month(span)
+
+
+def _ladder_levels_by_month(span: Span) -> Iterator[Row]:
     from members.models import LadderStep, User
 
     for month in span.months:
