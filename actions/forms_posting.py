@@ -19,6 +19,7 @@ from actions.models import Action, ActionKind, ActionStatus, Tactic, Visibility
 from actions.selectors_listing import ActionFilters, BoundingBox, ListingChoices
 from actions.services.posting import without_control_characters
 from coalition.models import Place
+from coalition.place_pick import add_place_name_error, offer_places
 from members.models import Group
 
 MAX_CAPACITY = 1_000_000
@@ -90,10 +91,7 @@ class ActionFilterForm(forms.Form):
 
     def __init__(self, *args, choices: ListingChoices, with_bbox: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self._places = {str(place.pk): place for place in choices.places}
-        self.fields["place"].choices = [("", _("All places"))] + [
-            (key, "\u00a0\u00a0" * place.depth + place.name) for key, place in self._places.items()
-        ]
+        self._places = offer_places(self, choices.places, empty=_("All places"))
         self.fields["tactic"].choices = [("", _("Any tactic"))] + [
             (tactic.slug, tactic.title) for tactic in choices.tactics
         ]
@@ -113,6 +111,7 @@ class ActionFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        add_place_name_error(self)
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("The end of the period comes before its start."))
@@ -247,11 +246,8 @@ class ActionDetailsForm(forms.Form):
 
     def __init__(self, *args, places: list[Place], tactics: list[Tactic], **kwargs):
         super().__init__(*args, **kwargs)
-        self._places = {str(place.pk): place for place in places}
         self._tactics = {str(tactic.pk): tactic for tactic in tactics}
-        self.fields["place"].choices = [("", "—")] + [
-            (key, "\u00a0\u00a0" * place.depth + place.name) for key, place in self._places.items()
-        ]
+        self._places = offer_places(self, places, empty="—")
         self.fields["tactic"].choices = [("", _("None"))] + [
             (key, tactic.title) for key, tactic in self._tactics.items()
         ]
@@ -272,6 +268,11 @@ class ActionDetailsForm(forms.Form):
 
     def clean_address(self) -> str:
         return without_control_characters(self.cleaned_data["address"])
+
+    def clean(self):
+        data = super().clean()
+        add_place_name_error(self)
+        return data
 
     def details(self) -> dict:
         """The cleaned details as the service takes them (objects, not ids)."""

@@ -7,14 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from coalition.forms import IdChoiceField, IdMultipleChoiceField
 from coalition.models import Place
+from coalition.place_pick import PlaceModelChoiceField
 from members.models import Group, GroupKind, MembershipRole
 
 
-class PlaceChoiceField(IdChoiceField):
-    """Places in tree order, indented by depth so the nesting reads in a select box."""
-
-    def label_from_instance(self, place: Place) -> str:
-        return "\u2003" * place.depth + place.name
+class PlaceChoiceField(PlaceModelChoiceField, IdChoiceField):
+    """Any place by id or by its name; the select offers the upper levels only (issue #8)."""
 
 
 def place_field(label, required: bool = True) -> PlaceChoiceField:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coalition.place_pick import add_place_name_error, offer_places
 from members.models import GroupKind, Stage
 from members.selectors_weave import FilterChoices, PipelineFilters
 
@@ -40,13 +41,10 @@ class PipelineFilterForm(forms.Form):
 
     def __init__(self, *args, choices: FilterChoices, with_stage: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self._places = {str(place.pk): place for place in choices.places}
+        # The upper levels, the chosen place and any typed name (issue #8).
+        self._places = offer_places(self, choices.places, empty=_("All places"))
         self._working_groups = {str(wg.pk): wg for wg in choices.working_groups}
         self._caucuses = {str(caucus.pk): caucus for caucus in choices.caucuses}
-        # Indent each place under its parent: the list is in tree order.
-        self.fields["place"].choices = [("", _("All places"))] + [
-            (key, "\u00a0\u00a0" * place.depth + place.name) for key, place in self._places.items()
-        ]
         self.fields["working_group"].choices = [("", _("Any working group"))] + [
             (key, wg.name) for key, wg in self._working_groups.items()
         ]
@@ -55,6 +53,11 @@ class PipelineFilterForm(forms.Form):
         ]
         if not with_stage:
             del self.fields["stage"]
+
+    def clean(self):
+        data = super().clean()
+        add_place_name_error(self)
+        return data
 
     def filters(self) -> PipelineFilters:
         """The valid filters; a field with a bad value is left out (its error is shown)."""
@@ -79,10 +82,12 @@ class PlaceFilterForm(forms.Form):
 
     def __init__(self, *args, places, **kwargs):
         super().__init__(*args, **kwargs)
-        self._places = {str(place.pk): place for place in places}
-        self.fields["place"].choices = [("", _("All places"))] + [
-            (key, "\u00a0\u00a0" * place.depth + place.name) for key, place in self._places.items()
-        ]
+        self._places = offer_places(self, places, empty=_("All places"))
+
+    def clean(self):
+        data = super().clean()
+        add_place_name_error(self)
+        return data
 
     def chosen_place(self):
         if not self.is_bound or not self.is_valid():

@@ -14,7 +14,8 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from coalition.models import Caucus, Place, WorkingGroup
-from coalition.selectors import in_place, places_for_choice
+from coalition.place_pick import places_to_offer, typed_name
+from coalition.selectors import in_place
 from members.models import Group, Membership, Stage, StageChange
 from members.ties import tied_groups_q
 from members.timeline import TimelineEntry, timeline_for
@@ -58,9 +59,11 @@ class BoardColumn:
         return max(self.count - len(self.cards), 0)
 
 
-def weave_filter_choices() -> FilterChoices:
+def weave_filter_choices(data=None) -> FilterChoices:
+    """``data`` is the request's GET: the chosen place and a typed name are offered with the
+    upper levels of the tree, never every place (issue #8)."""
     return FilterChoices(
-        places=places_for_choice(),
+        places=places_to_offer(chosen=(data or {}).get("place"), name=typed_name(data)),
         working_groups=list(WorkingGroup.objects.only("id", "name", "slug").order_by("name")),
         caucuses=list(Caucus.objects.only("id", "name", "slug").order_by("name")),
     )

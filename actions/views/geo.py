@@ -45,7 +45,9 @@ ACTIONS_PER_PAGE = 30
 
 @require_safe
 def map_page(request: HttpRequest) -> HttpResponse:
-    form = ActionFilterForm(request.GET or None, choices=listing_choices(), with_bbox=True)
+    form = ActionFilterForm(
+        request.GET or None, choices=listing_choices(request.GET), with_bbox=True
+    )
     filters = form.filters()
     page = Paginator(actions_on_map(request.user, filters), ACTIONS_PER_PAGE).get_page(
         request.GET.get("page")

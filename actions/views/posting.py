@@ -35,7 +35,7 @@ def action_new(request: HttpRequest) -> HttpResponse:
             {"unsigned": unsigned},
             status=403 if request.method == "POST" else 200,
         )
-    choices = listing_choices()
+    choices = listing_choices(request.POST if request.method == "POST" else None)
     form = ActionPostForm(
         request.POST if request.method == "POST" else None,
         groups=postable,
@@ -71,7 +71,10 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if not can_edit_action(request.user, action):
         raise PermissionDenied
-    choices = listing_choices()
+    choices = listing_choices(
+        request.POST if request.method == "POST" else None,
+        chosen=None if request.method == "POST" else action.place_id,
+    )
     form = ActionEditForm(
         request.POST if request.method == "POST" else None,
         action=action,

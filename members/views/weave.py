@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from coalition.errors import RuleBroken
 from coalition.permissions import permission_required
+from coalition.place_pick import places_to_offer, typed_name
 from coalition.responses import form_status
-from coalition.selectors import places_for_choice
 from members.forms_weave import (
     PipelineFilterForm,
     PlaceFilterForm,
@@ -68,7 +68,7 @@ def _paginate(request: HttpRequest, queryset, *, per_page: int, param: str = "pa
 
 def _filter_form(request: HttpRequest, *, with_stage: bool = False) -> PipelineFilterForm:
     return PipelineFilterForm(
-        request.GET or None, choices=weave_filter_choices(), with_stage=with_stage
+        request.GET or None, choices=weave_filter_choices(request.GET), with_stage=with_stage
     )
 
 
@@ -138,7 +138,10 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @permission_required("weave")
 @require_safe
 def thin(request: HttpRequest) -> HttpResponse:
-    form = PlaceFilterForm(request.GET or None, places=places_for_choice())
+    form = PlaceFilterForm(
+        request.GET or None,
+        places=places_to_offer(chosen=request.GET.get("place"), name=typed_name(request.GET)),
+    )
     place = form.chosen_place()
 
     def page_of(queryset, param: str):

@@ -1,0 +1,196 @@
+"""Choosing a place without listing every place (issue #8: 8,900 places made 1 s of template).
+
+A place is picked with two controls that work without JavaScript: a select
+of the upper levels of the tree (regions and larger, plus the place already
+chosen and any place named as typed) and a text input ``<field>_name``
+resolved on the server: an exact, case-insensitive name that only one place
+has. ``?place=<id>`` keeps working for any place.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import F, Q
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from coalition.forms import id_from
+from coalition.models import Place, PlaceKind
+
+# Places of these kinds and larger are always offered in the select.
+LISTED_FROM_KIND = PlaceKind.REGION
+NAME_SUFFIX = "_name"
+NAME_MAX_LENGTH = Place._meta.get_field("name").max_length
+# How many same-named places the message names.
+MATCHES_SHOWN = 5
+
+
+def typed_name(data, field: str = "place") -> str:
+    """The place name typed into ``<field>_name`` (trimmed, bounded), or ""."""
+    if data is None:
+        return ""
+    return str(data.get(field + NAME_SUFFIX, "") or "").strip()[:NAME_MAX_LENGTH]
+
+
+def places_to_offer(*, chosen=None, name: str = "") -> list[Place]:
+    """The upper levels in tree order, plus the place ``chosen`` (an id) and places named ``name``.
+
+    One query, bounded by the size of the upper levels whatever the tree's size.
+    Each place carries ``parent_name`` so same-named places can be told apart.
+    """
+    wanted = Q(kind__gte=LISTED_FROM_KIND)
+    if (pk := id_from(chosen or "")) is not None:
+        wanted |= Q(pk=pk)
+    if name:
+        wanted |= Q(name__iexact=name)
+    return list(
+        Place.objects.filter(wanted)
+        .annotate(parent_name=F("parent__name"))
+        .only("id", "name", "kind", "depth", "path")
+        .order_by("path")
+    )
+
+
+def option_label(place: Place) -> str:
+    """Indented by depth; a place below the listed levels also names its parent."""
+    label = "\u00a0\u00a0" * place.depth + place.name
+    # Only places from places_to_offer carry parent_name (and their kind loaded).
+    parent = getattr(place, "parent_name", None)
+    if parent and place.kind < LISTED_FROM_KIND:
+        label += f" ({parent})"
+    return label
+
+
+def resolve_name(name: str, places: list[Place]) -> tuple[Place | None, str]:
+    """The one place in ``places`` called ``name`` (case-insensitive), or None and why not."""
+    folded = name.casefold()
+    matches = [place for place in places if place.name.casefold() == folded]
+    if len(matches) == 1:
+        return matches[0], ""
+    if not matches:
+        return None, _(
+            "No place is called “%(name)s”. Check the spelling or choose from the list."
+        ) % {"name": name}
+    shown = ", ".join(
+        _("%(name)s in %(parent)s") % {"name": place.name, "parent": place.parent_name}
+        if getattr(place, "parent_name", None)
+        else place.name
+        for place in matches[:MATCHES_SHOWN]
+    )
+    more = len(matches) - MATCHES_SHOWN
+    return None, _(
+        "%(count)d places are called “%(name)s” (%(shown)s%(more)s): choose one from the list."
+    ) % {
+        "count": len(matches),
+        "name": name,
+        "shown": shown,
+        "more": _(", and %(n)d more") % {"n": more} if more > 0 else "",
+    }
+
+
+class PlaceSelectWithName(forms.Select):
+    """The select, followed by a text input ``<name>_name`` for any place by its name."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        select = super().render(name, value, attrs, renderer)
+        base_id = (attrs or {}).get("id") or self.attrs.get("id") or f"id_{name}"
+        return format_html(
+            '{}<label for="{}">{}</label> <input type="text" name="{}" id="{}" value="{}"'
+            ' maxlength="{}" autocomplete="off" data-place-name="{}">',
+            select,
+            base_id + NAME_SUFFIX,
+            _("or type its name"),
+            name + NAME_SUFFIX,
+            base_id + NAME_SUFFIX,
+            getattr(self, "typed", ""),
+            NAME_MAX_LENGTH,
+            name,
+        )
+
+
+def offer_places(form: forms.Form, places: list[Place], *, field: str = "place", empty: str):
+    """Set ``form.fields[field]``'s choices from ``places`` and resolve a typed name.
+
+    A name that matches one place becomes the field's value, as if chosen in
+    the select; otherwise the field gets the reason as its error. Returns the
+    places by key (str id), the lookup the forms already use.
+    """
+    by_key = {str(place.pk): place for place in places}
+    form.fields[field].choices = [("", empty)] + [
+        (key, option_label(place)) for key, place in by_key.items()
+    ]
+    widget = PlaceSelectWithName(choices=form.fields[field].choices)
+    form.fields[field].widget = widget
+    form._place_name_error = None
+    name = typed_name(form.data if form.is_bound else None, field)
+    widget.typed = name
+    if name:
+        place, error = resolve_name(name, places)
+        data = form.data.copy()
+        data[field] = str(place.pk) if place else ""
+        form.data = data
+        if place is None:
+            form._place_name_error = (field, error)
+        else:
+            widget.typed = ""
+    return by_key
+
+
+def add_place_name_error(form: forms.Form) -> None:
+    """Call from ``clean()``: a typed name that matched no single place is the field's error."""
+    if getattr(form, "_place_name_error", None):
+        form.add_error(*form._place_name_error)
+
+
+class TypedPlaceName(str):
+    """A place name typed into ``<field>_name``, as the field's raw value."""
+
+
+class PlaceModelWidget(PlaceSelectWithName):
+    """For :class:`PlaceModelChoiceField`: options are built when rendered (one query)."""
+
+    empty_label = "---------"
+
+    def value_from_datadict(self, data, files, name):
+        typed = typed_name(data, name)
+        if typed:
+            return TypedPlaceName(typed)
+        return super().value_from_datadict(data, files, name)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        typed = value if isinstance(value, TypedPlaceName) else ""
+        chosen = getattr(value, "pk", value)
+        places = places_to_offer(chosen=None if typed else chosen, name=typed)
+        self.choices = [("", self.empty_label)] + [
+            (place.pk, option_label(place)) for place in places
+        ]
+        self.typed = typed
+        return super().render(name, "" if typed else chosen, attrs, renderer)
+
+
+class PlaceModelChoiceField(forms.ModelChoiceField):
+    """Any place by id, or by a name only one place has; renders a bounded select (issue #8)."""
+
+    widget = PlaceModelWidget
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.widget.empty_label = self.empty_label or "---------"
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(queryset)
+        # The widget builds its own bounded options; never iterate the queryset.
+        self.widget.choices = []
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def to_python(self, value):
+        if isinstance(value, TypedPlaceName):
+            matches = list(
+                self.queryset.filter(name__iexact=value).annotate(parent_name=F("parent__name"))
+            )
+            place, error = resolve_name(value, matches)
+            if place is None:
+                raise forms.ValidationError(error, code="invalid_choice")
+            return place
+        return super().to_python(value)
