@@ -91,6 +91,11 @@ def resolve_name(name: str, places: list[Place]) -> tuple[Place | None, str]:
 class PlaceSelectWithName(forms.Select):
     """The select, followed by a text input ``<name>_name`` for any place by its name."""
 
+    def use_required_attribute(self, initial) -> bool:
+        # A typed name is an answer too: a required select would stop the
+        # browser sending the form when only the name box is filled.
+        return False
+
     def render(self, name, value, attrs=None, renderer=None):
         select = super().render(name, value, attrs, renderer)
         base_id = (attrs or {}).get("id") or self.attrs.get("id") or f"id_{name}"

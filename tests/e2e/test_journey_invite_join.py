@@ -44,7 +44,7 @@ def test_weaver_invites_a_prospect_who_joins_and_appears_aligned_and_listed(
     page.goto(f"{live_server.url}/weave/prospects/new/")
     page.get_by_label("Group name").fill("Harbour Clinic Collective")
     page.get_by_label("Kind of group").select_option("ngo")
-    page.get_by_label("Where the group is based").select_option(label="Port Maren")
+    page.get_by_label("or type its name").fill("Port Maren")
     page.get_by_label("Contact email").fill("cleo@example.net")
     page.get_by_label("Contact name (optional)").fill("Cleo Clinic")
     page.get_by_role("button", name="Add the group").click()
