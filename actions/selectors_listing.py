@@ -221,7 +221,7 @@ class UpcomingThenPast:
             past_sql, past_params = past.query.get_compiler(using=db).as_sql()
             with connections[db].cursor() as cursor:
                 cursor.execute(
-                    f"SELECT (SELECT COUNT(*) FROM ({up_sql}) upcoming), "  # noqa: S608
+                    f"SELECT (SELECT COUNT(*) FROM ({up_sql}) upcoming), "  # noqa: S608  # nosec B608: SQL compiled by the ORM; values are parameters
                     f"(SELECT COUNT(*) FROM ({past_sql}) past)",
                     (*up_params, *past_params),
                 )
@@ -254,14 +254,14 @@ class UpcomingThenPast:
                 start,
                 min(stop, upcoming_count),
             )
-            branches.append(f"SELECT upcoming.pk, 0 FROM ({sql}) upcoming")  # noqa: S608
+            branches.append(f"SELECT upcoming.pk, 0 FROM ({sql}) upcoming")  # noqa: S608  # nosec B608: SQL compiled by the ORM; values are parameters
             params.extend(part_params)
         past_start, past_stop = max(start - upcoming_count, 0), stop - upcoming_count
         if past_start < past_stop:
             sql, part_params = self._ids_sql(
                 _past(self._queryset, self._now), ("-starts_at", "-id"), past_start, past_stop
             )
-            branches.append(f"SELECT past.pk, 1 FROM ({sql}) past")  # noqa: S608
+            branches.append(f"SELECT past.pk, 1 FROM ({sql}) past")  # noqa: S608  # nosec B608: SQL compiled by the ORM; values are parameters
             params.extend(part_params)
         if not branches:
             return []
