@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from coalition.models import (
     Caucus,
@@ -28,6 +29,8 @@ DEMO_LOGINS = [
     ("weaver@example.org", "Wren Weaver", [Role.WEAVER]),
     ("steering@example.org", "Sol Steering", [Role.STEERING, Role.COORDINATOR]),
     ("group-admin@example.org", "Gale Groupadmin", []),
+    ("steward@example.org", "Sasha Steward", [Role.STEWARD]),
+    ("moderator@example.org", "Morgan Moderator", [Role.MODERATOR]),
 ]
 
 
@@ -42,6 +45,9 @@ def seed() -> list[str]:
                 "An invented coalition of tenant unions, parent groups, faith "
                 "communities and clinics, used to show what Coalition does."
             ),
+            "language": "en",
+            "time_zone": "Europe/London",
+            "set_up_at": timezone.now(),
         },
     )
     from allauth.account.models import EmailAddress
@@ -93,8 +99,6 @@ def _seed_places() -> None:
 
 
 def _seed_statement() -> None:
-    from django.utils import timezone
-
     from coalition.services import statement_draft_create, statement_publish
 
     if not StatementVersion.objects.exists():

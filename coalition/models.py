@@ -13,6 +13,21 @@ class Coalition(models.Model):
         _("cause"), max_length=240, help_text=_("One sentence people remember.")
     )
     description = models.TextField(_("description"), blank=True)
+    language = models.CharField(
+        _("default language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("The language of pages and email for people who have not chosen one."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="UTC",
+        help_text=_("Where the coalition's days and reminders are counted, e.g. Europe/Paris."),
+    )
+    # Set once the first-run setup (/setup/ or coalition_init) has finished.
+    set_up_at = models.DateTimeField(_("set up at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -37,6 +52,7 @@ class Role(models.TextChoices):
     FACILITATOR = "facilitator", _("facilitator")
     STEWARD = "steward", _("network steward")
     STEERING = "steering", _("steering committee member")
+    MODERATOR = "moderator", _("moderator")
 
 
 class NetworkRole(models.Model):
@@ -238,6 +254,9 @@ class AuditVerb(models.TextChoices):
     TOKEN_CREATED = "token_created", _("API token created")
     TOKEN_REVOKED = "token_revoked", _("API token revoked")
     POLICY_PUBLISHED = "policy_published", _("privacy policy published")
+    SETUP_DONE = "setup_done", _("first-run setup")
+    PLACES_CHANGED = "places_changed", _("places changed")
+    STATEMENT_PUBLISHED = "statement_published", _("statement published")
 
 
 class AuditEntry(models.Model):
@@ -316,3 +335,80 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} #{self.pk} ({self.status})"
+
+
+class SetupToken(models.Model):
+    """The one-time link that lets the first person set the coalition up.
+
+    Only the token's sha256 is kept; the link itself is printed once in the
+    terminal that started the app. A token stops working once used, and
+    every token stops working once setup is done.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("setup link")
+        verbose_name_plural = _("setup links")
+
+    def __str__(self) -> str:
+        return f"setup link of {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RoleInvitation(models.Model):
+    """An invitation by email into a network role; the role is given on acceptance.
+
+    Only the token's sha256 is kept; the link goes out once, by email.
+    """
+
+    email = models.EmailField(_("email address"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("role invitation")
+        verbose_name_plural = _("role invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.role} for {self.email}"
+
+
+class SchedulerTick(models.Model):
+    """The last time the scheduler (Celery beat) ran its heartbeat task: one row per name.
+
+    ``/healthz`` reads it to say whether scheduled work is happening.
+    """
+
+    name = models.CharField(max_length=60, unique=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("scheduler tick")
+        verbose_name_plural = _("scheduler ticks")
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -71,7 +71,15 @@ def can_send_outreach(user) -> bool:
     return has_role(user, Role.WEAVER, Role.STEWARD)
 
 
+def can_manage_roles(user) -> bool:
+    """Grant and withdraw network roles, invite people into them, set the coalition
+    up after first run: network stewards only (the steering committee does not
+    give itself powers)."""
+    return has_role(user, Role.STEWARD)
+
+
 PERMISSIONS: dict[str, Callable[[object], bool]] = {
+    "manage_roles": can_manage_roles,
     "weave": can_weave,
     "see_dashboard": can_see_dashboard,
     "coordinate": can_coordinate,
@@ -128,8 +136,8 @@ def can_see_group_members(user, group) -> bool:
 
 
 def can_moderate(user) -> bool:
-    """Hide and restore actions, read flags: network stewards."""
-    return has_role(user, Role.STEWARD)
+    """Hide, restore and dismiss flags on actions: moderators and network stewards."""
+    return has_role(user, Role.MODERATOR, Role.STEWARD)
 
 
 PERMISSIONS["moderate"] = can_moderate

@@ -7,7 +7,13 @@ from members.models import User
 
 pytestmark = pytest.mark.django_db
 
-DEMO_EMAILS = ["weaver@example.org", "steering@example.org", "group-admin@example.org"]
+DEMO_EMAILS = [
+    "weaver@example.org",
+    "steering@example.org",
+    "group-admin@example.org",
+    "steward@example.org",
+    "moderator@example.org",
+]
 
 
 def test_it_builds_the_demo_coalition_and_prints_the_three_logins(capsys):
@@ -54,6 +60,8 @@ def test_the_demo_roles_match_the_design():
     roles = set(NetworkRole.objects.values_list("person__email", "role"))
     assert ("weaver@example.org", "weaver") in roles
     assert ("steering@example.org", "steering") in roles
+    assert ("steward@example.org", "steward") in roles
+    assert ("moderator@example.org", "moderator") in roles
     assert not NetworkRole.objects.filter(person__email="group-admin@example.org").exists()
 
 
