@@ -123,3 +123,109 @@ def role_revoke(*, person, role: str, by=None) -> None:
     if removed:
         audit.record(by, AuditVerb.ROLE_REVOKED, f"person #{person.pk}: {role}", role=role)
     forget_roles(person)
+
+
+# Words a pasted outline may put in brackets after a name to say its kind,
+# in English and French; a number (1 = neighbourhood … 6 = global) works too.
+_KIND_WORDS = {
+    "neighbourhood": PlaceKind.NEIGHBOURHOOD,
+    "neighborhood": PlaceKind.NEIGHBOURHOOD,
+    "quartier": PlaceKind.NEIGHBOURHOOD,
+    "district": PlaceKind.DISTRICT,
+    "arrondissement": PlaceKind.DISTRICT,
+    "city": PlaceKind.CITY,
+    "town": PlaceKind.CITY,
+    "ville": PlaceKind.CITY,
+    "region": PlaceKind.REGION,
+    "région": PlaceKind.REGION,
+    "nation": PlaceKind.NATION,
+    "country": PlaceKind.NATION,
+    "pays": PlaceKind.NATION,
+    "global": PlaceKind.GLOBAL,
+    "monde": PlaceKind.GLOBAL,
+}
+OUTLINE_MAX_LINES = 2000
+
+
+def place_kind_from_word(word: str) -> int | None:
+    """A kind of place from its name in English or French, or its number; None if unknown."""
+    word = word.strip().casefold()
+    if word.isdecimal() and int(word) in PlaceKind.values:
+        return int(word)
+    return _KIND_WORDS.get(word)
+
+
+def _outline_lines(text: str) -> list[tuple[int, int, str, int | None]]:
+    """(line number, indent, name, stated kind) for each non-blank line of an outline."""
+    parsed = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.expandtabs(4).rstrip()
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        name = line.strip().lstrip("-*•").strip()
+        kind = None
+        if name.endswith(")") and "(" in name:
+            head, _sep, word = name[:-1].rpartition("(")
+            kind = place_kind_from_word(word)
+            if kind is None:
+                raise RuleBroken(
+                    _("Line %(line)s: “%(word)s” is not a kind of place.")
+                    % {"line": number, "word": word.strip()}
+                )
+            name = head.strip()
+        if not name:
+            raise RuleBroken(_("Line %(line)s has no place name.") % {"line": number})
+        if len(name) > Place._meta.get_field("name").max_length:
+            raise RuleBroken(_("Line %(line)s: the name is too long.") % {"line": number})
+        parsed.append((number, indent, name, kind))
+    return parsed
+
+
+@transaction.atomic
+def places_create_from_outline(*, text: str, under: Place | None = None) -> list[Place]:
+    """Create a whole tree of places from an indented list, one place a line.
+
+    Indentation (spaces or tabs) puts a place inside the line above it. A kind
+    may follow the name in brackets ("Port Maren (city)"); without one, a
+    place is one scale below the place it sits in, and a top-level place is a
+    nation (or one scale below ``under``). A place that already exists under
+    the same parent is reused, so pasting the same list twice creates nothing.
+    Any broken line refuses the whole list, naming the line. Returns the
+    places created.
+    """
+    lines = _outline_lines(text)
+    if not lines:
+        raise RuleBroken(_("Type at least one place, one per line."))
+    if len(lines) > OUTLINE_MAX_LINES:
+        raise RuleBroken(
+            _("At most %(count)s places at once; split the list.") % {"count": OUTLINE_MAX_LINES}
+        )
+    created: list[Place] = []
+    # The chain of (indent, place) from the outermost line to the current one.
+    stack: list[tuple[int, Place | None]] = [(-1, under)]
+    for number, indent, name, kind in lines:
+        while len(stack) > 1 and stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1][1]
+        if kind is None:
+            kind = parent.kind - 1 if parent is not None else PlaceKind.NATION
+            if kind < PlaceKind.NEIGHBOURHOOD:
+                raise RuleBroken(
+                    _(
+                        "Line %(line)s: %(name)s would sit below a neighbourhood; "
+                        "say its kind in brackets or indent it less."
+                    )
+                    % {"line": number, "name": name}
+                )
+        place = Place.objects.filter(parent=parent, name__iexact=name).first()
+        if place is None:
+            try:
+                place = place_create(name=name, kind=kind, parent=parent)
+            except RuleBroken as problem:
+                raise RuleBroken(
+                    _("Line %(line)s: %(problem)s") % {"line": number, "problem": problem.message}
+                ) from None
+            created.append(place)
+        stack.append((indent, place))
+    return created
