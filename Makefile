@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv migrate lint format lock worker bench bench-scale bench-outreach clean
+.PHONY: run start test venv migrate lint format lock worker bench bench-scale bench-outreach clean
 
 # The venv is rebuilt whenever the lock file changes.
 $(STAMP): requirements-dev.lock
@@ -19,10 +19,18 @@ migrate: $(STAMP)
 	mkdir -p var
 	$(BIN)/python manage.py migrate --no-input
 
+# The demo: an invented coalition, served with its worker and scheduler.
 run: migrate
 	$(BIN)/python manage.py seed_demo
-	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py serve 127.0.0.1:8000
+
+# A real coalition, starting empty in its own SQLite file: the first start
+# prints a one-time setup link.
+REAL_DB ?= var/coalition.sqlite3
+start: $(STAMP)
+	mkdir -p var
+	SQLITE_PATH=$(REAL_DB) $(BIN)/python manage.py migrate --no-input
+	SQLITE_PATH=$(REAL_DB) $(BIN)/python manage.py serve 127.0.0.1:8000
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,12 +1,15 @@
-"""Checks behind /healthz: does the database answer, does the broker answer."""
+"""Checks behind /healthz: does the database answer, does the broker answer, does beat tick."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +29,14 @@ def database_ok() -> bool:
 def broker_state() -> tuple[str, bool]:
     """The broker's kind and whether it answers.
 
-    Without REDIS_URL tasks run in the web process itself, so there is no
-    broker to lose: it is reported as "in-process" and healthy.
+    Without REDIS_URL or TASK_QUEUE_DIR tasks run in the web process itself,
+    so there is no broker to lose: it is reported as "in-process" and healthy.
+    The embedded broker is a folder: it answers when the folder is there.
     """
     if not settings.REDIS_URL:
+        if settings.TASK_QUEUE_DIR:
+            folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
+            return "filesystem", Path(folder).is_dir()
         return "in-process", True
     client = redis.Redis.from_url(
         settings.REDIS_URL,
@@ -43,3 +50,25 @@ def broker_state() -> tuple[str, bool]:
         return "redis", False
     finally:
         client.close()
+
+
+def scheduler_state() -> tuple[str, datetime | None]:
+    """("ok" | "late" | "never" | "off", the last tick).
+
+    "off": tasks run in-process, so no scheduler is expected (nothing
+    scheduled runs; `make run` and production both start one).
+    """
+    from coalition.celery import app
+    from coalition.models import SchedulerTick
+
+    if app.conf.task_always_eager:
+        return "off", None
+
+    try:
+        last = SchedulerTick.objects.filter(name="beat").values_list("at", flat=True).first()
+    except DatabaseError:
+        return "never", None
+    if last is None:
+        return "never", None
+    late = timezone.now() - last > timedelta(seconds=settings.SCHEDULER_LATE_SECONDS)
+    return ("late" if late else "ok"), last

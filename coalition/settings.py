@@ -158,8 +158,32 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Where tasks go: Redis in production; a folder (kombu's filesystem transport)
+# for the embedded worker and beat that `make run` starts, so scheduled work
+# happens with no server installed; with neither, tasks run in the process
+# that queues them, after commit, and nothing scheduled runs.
+TASK_QUEUE_DIR = env_str("TASK_QUEUE_DIR")
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    # Far-future work is scheduled from the database by beat, never by long
+    # ETAs, so the visibility timeout only has to outlast the longest task.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+elif TASK_QUEUE_DIR:
+    _queue_dir = Path(TASK_QUEUE_DIR).resolve()
+    for _folder in ("messages", "control"):
+        (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir / "messages"),
+        "data_folder_out": str(_queue_dir / "messages"),
+        "control_folder": str(_queue_dir / "control"),
+        # How often the worker looks for new messages, in seconds.
+        "polling_interval": 0.5,
+    }
+else:
+    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+CELERY_TASK_ALWAYS_EAGER = not (REDIS_URL or TASK_QUEUE_DIR)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -168,12 +192,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Far-future work is scheduled from the database by beat, never by long ETAs,
-# so the visibility timeout only has to outlast the longest task.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+# Jobs never run before start when beat starts, not one interval later.
+CELERY_BEAT_SCHEDULER = "coalition.celery:StartNowScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # The heartbeat /healthz reads to tell whether the scheduler runs (coalition/tasks.py).
+    "coalition-scheduler-tick": {"task": "coalition.tasks.scheduler_tick", "schedule": 30.0},
     # Heals outreach a crash or a lost enqueue left behind (see members/tasks.py).
     "outreach-sweep": {"task": "members.tasks.outreach_sweep", "schedule": 60.0},
     # Open support requests and new actions near each group (actions/tasks.py).
@@ -212,11 +237,17 @@ CELERY_BEAT_SCHEDULE["coalition-outbox-flush"] = {
 # A delivery claimed longer ago than this is taken back and sent again; it must
 # outlast the longest batch (CELERY_TASK_TIME_LIMIT).
 OUTREACH_STALE_SECONDS = env_int("OUTREACH_STALE_SECONDS", 600)
+# /healthz answers 503 when the scheduler's last tick is older than this.
+SCHEDULER_LATE_SECONDS = env_int("SCHEDULER_LATE_SECONDS", 180)
 
 # Email
 # The site's public address, for links in email (invitations, unsubscribe).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 globals().update(email_settings(env_str("EMAIL_URL"), BASE_DIR))
+# Every message is finished on its way out (coalition/mail.py: plain subject,
+# the coalition as sender, an HTML part), then handed to the backend EMAIL_URL chose.
+EMAIL_DELIVERY_BACKEND = EMAIL_BACKEND  # noqa: F821  # set by email_settings just above
+EMAIL_BACKEND = "coalition.mail.CoalitionEmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Coalition <coalition@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -50,3 +50,13 @@ def outbox_flush() -> int:
     from coalition.outbox import outbox_flush as flush
 
     return flush()
+
+
+@shared_task(ignore_result=True)
+def scheduler_tick() -> None:
+    """Every 30 s (beat): record that the scheduler runs, for /healthz."""
+    from django.utils import timezone
+
+    from coalition.models import SchedulerTick
+
+    SchedulerTick.objects.update_or_create(name="beat", defaults={"at": timezone.now()})

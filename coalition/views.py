@@ -27,13 +27,16 @@ def home(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     database = health.database_ok()
     broker_kind, broker = health.broker_state()
-    healthy = database and broker
+    scheduler, last_tick = health.scheduler_state() if database else ("never", None)
+    healthy = database and broker and scheduler in {"ok", "off"}
     return JsonResponse(
         {
             "status": "ok" if healthy else "unavailable",
             "database": "ok" if database else "unreachable",
             "broker": "ok" if broker else "unreachable",
             "broker_kind": broker_kind,
+            "scheduler": scheduler,
+            "scheduler_last_tick": last_tick.isoformat() if last_tick else None,
         },
         status=200 if healthy else 503,
     )

@@ -60,7 +60,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def _test_settings(settings, request):
     """Fast hashing, email in Django's outbox, a clean cache (rate limits) per test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # The app's own backend, delivering to the outbox: tests see each message
+    # as it would leave (coalition/mail.py).
+    settings.EMAIL_BACKEND = "coalition.mail.CoalitionEmailBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     cache.clear()
     yield
     cache.clear()

@@ -16,7 +16,7 @@ from actions.models import Action, Flag, ModerationDecision
 from actions.services.participation import action_url, rate_limit_hit
 from coalition import audit
 from coalition.errors import RuleBroken
-from coalition.mail import email_queue
+from coalition.mail import email_queue, language_for
 from coalition.models import AuditVerb, Coalition
 from coalition.permissions import can_moderate
 from members.models import MembershipRole, User
@@ -131,7 +131,7 @@ def _tell_hosts(*, action: Action, decision: ModerationDecision) -> None:
     sender = formataddr((" ".join(coalition_name.split()), address))
     kind = "hidden" if decision.hidden else "restored"
     for person in _hosts_to_tell(action):
-        with translation.override(person.language or settings.LANGUAGE_CODE):
+        with translation.override(language_for(person)):
             context = {
                 "person": person,
                 "action": action,

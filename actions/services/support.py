@@ -28,6 +28,7 @@ from actions.models import (
 )
 from actions.selectors_amplification import DigestContent, action_url, digest_content
 from coalition.errors import RuleBroken
+from coalition.mail import language_for
 from coalition.models import Coalition
 from coalition.permissions import can_act_for_group, can_edit_action, can_see_action
 from members.models import Group
@@ -225,7 +226,7 @@ def digest_messages(
     messages = []
     for recipient in content.recipients:
         link = _unsubscribe_link(recipient.email)
-        with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        with translation.override(language_for(recipient)):
             subject = _("%(coalition)s: this week near %(group)s") % {
                 "coalition": coalition_name,
                 "group": group.name,

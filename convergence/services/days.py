@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from actions.models import ActionStatus
 from actions.services.posting import without_control_characters
 from coalition.errors import RuleBroken
+from coalition.mail import language_for
 from coalition.models import Coalition, Place
 from coalition.permissions import can_coordinate, can_report_day
 from convergence.models import DayOfAction, DayStatus, Event
@@ -269,9 +270,9 @@ def _quoted(text: str) -> str:
 
 
 def _announcement(day: DayOfAction) -> tuple[str, str]:
-    """Subject and body of the announcement, in the site's language."""
+    """Subject and body of the announcement, in the coalition's language."""
     coalition = _coalition_name()
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language_for()):
         window = window_text(day.starts_at, day.ends_at)
         subject = _("Day of action: %(title)s, %(window)s") % {
             "title": _quoted(" ".join(day.title.split())),

@@ -61,6 +61,7 @@ from django.utils.translation import gettext as _
 
 from actions.models import ActionStatus, Participation, ParticipationStatus
 from actions.services.participation import action_url, cancel_token
+from coalition.mail import language_for
 from coalition.models import Coalition
 from convergence.models import DayStatus, Event, NoticeKind, NoticeSent
 from members.models import Membership, MembershipRole, User
@@ -394,7 +395,7 @@ def notice_email(*, recipient: Recipient, event: Event, coalition_name: str) -> 
         context["outcomes_link"] = site + outcomes_url(event)
         sender_name = coalition_name
     with (
-        translation.override(recipient.language or settings.LANGUAGE_CODE),
+        translation.override(language_for(recipient)),
         timezone.override(settings.TIME_ZONE),
     ):
         subject = _subject(recipient, event)

@@ -11,11 +11,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from coalition.errors import RuleBroken
-from coalition.mail import email_queue
+from coalition.mail import coalition_name, email_queue, language_for
 from members.models import (
     Group,
     Invitation,
@@ -84,18 +84,21 @@ def invitation_create(
         "inviter": by,
         "link": invitation_link(token=token, base_url=base_url),
         "days": days,
+        "coalition_name": coalition_name(),
     }
     template = (
         "members/email/invitation_group"
         if kind == InvitationKind.GROUP
         else ("members/email/invitation_member")
     )
-    message = EmailMultiAlternatives(
-        subject=render_to_string(f"{template}_subject.txt", context).strip(),
-        body=render_to_string(f"{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email],
-    )
+    # In the invitee's language if they have an account, else the coalition's.
+    with translation.override(language_for(User.objects.filter(email__iexact=email).first())):
+        message = EmailMultiAlternatives(
+            subject=render_to_string(f"{template}_subject.txt", context).strip(),
+            body=render_to_string(f"{template}.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email],
+        )
     email_queue(message)
     if kind == InvitationKind.GROUP:
         group_touch_contact(group=group)

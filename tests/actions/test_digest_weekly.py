@@ -90,7 +90,7 @@ def test_admins_and_contacts_hear_of_requests_and_new_actions_near_them(docks, h
     message = next(message for message in mail.outbox if message.to == ["dora@example.net"])
     assert message.subject == "Coalition: this week near Docks Tenants"
     assert message.content_subtype == "plain"
-    assert not getattr(message, "alternatives", [])
+    assert [mimetype for _content, mimetype in message.alternatives] == ["text/html"]
     body = message.body
     assert "Hello Docks Tenants" in body
     assert "Portville" in body

@@ -112,7 +112,9 @@ def test_an_address_with_an_account_gets_the_same_page_and_its_owner_an_email(
     assert EmailAddress.objects.count() == 1 and EmailAddress.objects.get().verified
     (message,) = mail.outbox
     assert message.to == ["priya@example.net"]
-    assert message.content_subtype == "plain" and not getattr(message, "alternatives", [])
+    # The text as written, and the same text as HTML beside it (coalition/mail.py).
+    assert message.content_subtype == "plain"
+    assert [mimetype for _content, mimetype in message.alternatives] == ["text/html"]
     assert "Someone tried to join" in message.subject
     assert f"{settings.SITE_URL}/accounts/login/?next=/join/" in message.body
     assert "Dockyard Parents" not in message.body

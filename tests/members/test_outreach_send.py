@@ -223,7 +223,7 @@ def test_sending_records_contact_with_each_group(weaver, django_capture_on_commi
 # --- What every outreach email carries -----------------------------------------
 
 
-def test_every_email_is_plain_text_with_unsubscribe_headers_and_footer(
+def test_every_email_has_its_text_an_html_copy_unsubscribe_headers_and_footer(
     weaver, django_capture_on_commit_callbacks
 ):
     prospects(1)
@@ -234,8 +234,9 @@ def test_every_email_is_plain_text_with_unsubscribe_headers_and_footer(
     sent = mail.outbox[0].message()
     delivery = Delivery.objects.get()
     link = f"http://127.0.0.1:8000/unsubscribe/{unsubscribe_token('group000@example.org')}/"
-    assert sent.get_content_type() == "text/plain"
-    assert not sent.is_multipart()
+    assert sent.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in sent.get_payload()] == ["text/plain", "text/html"]
+    assert "Hello Group 000" in sent.get_payload()[1].get_payload(decode=True).decode()
     assert sent["List-Unsubscribe"] == f"<{link}>"
     assert sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert sent["From"] == "Riverside Weavers <coalition@localhost>"

@@ -1,0 +1,104 @@
+"""`make run`: the web server with its own Celery worker and beat, started and stopped together.
+
+Without REDIS_URL the worker and beat use a broker that needs no server: a
+folder (TASK_QUEUE_DIR, default var/queue, through kombu's filesystem
+transport). So reminders, follow-ups, digests, rollups, scheduled reports
+and the outbox flush all happen on a laptop with nothing else installed.
+With REDIS_URL set the same worker and beat run on Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import get_commands
+from django.core.management.base import BaseCommand, CommandError
+
+# How long the worker gets to finish its task after Ctrl-C before it is killed.
+STOP_GRACE_SECONDS = 15
+
+
+def embedded_env(*, site_url: str, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the web server, worker and beat that `make run` starts."""
+    env = dict(os.environ if base is None else base)
+    if not env.get("REDIS_URL"):
+        env.setdefault("TASK_QUEUE_DIR", str(Path(settings.BASE_DIR) / "var" / "queue"))
+    env.setdefault("SITE_URL", site_url)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def worker_command(*, var: Path, loglevel: str = "INFO") -> list[str]:
+    """A Celery worker with beat inside it: one process tree to start and stop."""
+    return [
+        sys.executable, "-m", "celery", "-A", "coalition", "worker", "--beat",
+        "--schedule", str(var / "celerybeat-schedule"),
+        "--concurrency", "2", "--loglevel", loglevel,
+        # Nothing else to talk to: one worker on one machine.
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "--hostname", "embedded@%h",
+    ]  # fmt: skip
+
+
+class Command(BaseCommand):
+    help = "Serve the app with an embedded Celery worker and beat (what `make run` does)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="Serve pages only; run no worker or beat."
+        )
+
+    def handle(self, *args, addrport: str, no_worker: bool, **options) -> None:
+        host, _sep, port = addrport.rpartition(":")
+        if not port.isdecimal():
+            raise CommandError(f"{addrport!r} is not an address and port such as 127.0.0.1:8000.")
+        env = embedded_env(site_url=f"http://{host or '127.0.0.1'}:{port}")
+        var = Path(settings.BASE_DIR) / "var"
+        var.mkdir(exist_ok=True)
+        manage = str(Path(settings.BASE_DIR) / "manage.py")
+        if "setup_link" in get_commands():
+            # A coalition with no steward yet: print the one-time setup link.
+            subprocess.run([sys.executable, manage, "setup_link"], env=env, check=False)  # noqa: S603
+        children: list[subprocess.Popen] = []
+        if not no_worker:
+            children.append(subprocess.Popen(worker_command(var=var), env=env))  # noqa: S603
+        children.append(
+            subprocess.Popen([sys.executable, manage, "runserver", addrport], env=env)  # noqa: S603
+        )
+        broker = "Redis" if env.get("REDIS_URL") else f"the folder {env.get('TASK_QUEUE_DIR')}"
+        if not no_worker:
+            self.stdout.write(f"Worker and scheduler running on {broker}.")
+        self.stdout.write(f"Serving on {env['SITE_URL']} (Ctrl-C stops everything).")
+        # A SIGTERM (a process manager, `timeout`) stops the children too.
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            _stop(children)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(children: list[subprocess.Popen]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
