@@ -113,6 +113,9 @@ def role_grant(*, person, role: str, by=None) -> NetworkRole:
     )
     if created:
         audit.record(by, AuditVerb.ROLE_GRANTED, f"person #{person.pk}: {role}", role=role)
+        transaction.on_commit(
+            lambda: signals.role_granted.send(sender=NetworkRole, person=person, role=role, by=by)
+        )
     forget_roles(person)
     return grant
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     # Our apps, lowest first: each may import only those above it.
     "coalition",
     "members",
+    "notifications",
     "actions",
     "convergence",
     "reporting",
@@ -210,6 +211,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # days going live and closing with their windows (convergence/tasks.py).
     "convergence-notices-due": {"task": "convergence.tasks.notices_due", "schedule": 300.0},
     "convergence-days-advance": {"task": "convergence.tasks.days_advance", "schedule": 300.0},
+    # Daily and weekly digests of each person's notifications (notifications/tasks.py).
+    "notifications-digests-due": {"task": "notifications.tasks.digests_due", "schedule": 900.0},
     # Scheduled reports, each made once per period (reporting/tasks.py).
     "reporting-reports-due": {"task": "reporting.tasks.reports_due", "schedule": 3600.0},
     # The dashboard's monthly rollups of the last and the current month (reporting/rollups.py).

@@ -9,3 +9,11 @@ Arguments: ``version`` (the ``StatementVersion``), ``by`` (the person who
 published it, or None). Sent once per publication, from ``statement_publish``;
 not sent for drafts or when a published version is edited in the admin.
 """
+
+role_granted = Signal()
+"""Sent after a network role is given to someone who did not hold it, once committed.
+
+Arguments: ``person`` (who got it), ``role`` (a ``Role`` value), ``by`` (who
+gave it, or None for a command or a setup). Sent from ``role_grant`` only when
+the role is new; not sent when the admin adds a role directly.
+"""

@@ -28,6 +28,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("members.urls")),
+    path("", include("notifications.urls")),
     path("", include("actions.urls")),
     path("", include("convergence.urls")),
     path("", include("reporting.urls")),

@@ -59,6 +59,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         "coalition.WorkingGroup", blank=True, related_name="people"
     )
     caucuses = models.ManyToManyField("coalition.Caucus", blank=True, related_name="people")
+    # Kept by the notifications app in the same transaction as each change, so
+    # the menu shows the count without a query on every page.
+    notifications_unread = models.PositiveIntegerField(_("unread notifications"), default=0)
 
     objects = UserManager()
 

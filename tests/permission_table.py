@@ -123,6 +123,14 @@ EXPECTED: dict[str, Expect] = {
     "members:unsubscribe": Expect(
         get=everyone(400), post=everyone(400), kwargs={"token": "not-a-real-token"}
     ),
+    # --- notifications ----------------------------------------------------------------
+    # Each person's own inbox and choices; an empty POST names nothing to mark.
+    "notifications:inbox": Expect(get=logged_in()),
+    "notifications:read": Expect(post=logged_in(400)),
+    "notifications:settings": Expect(get=logged_in(), post=logged_in(400)),
+    "notifications:unsubscribe": Expect(
+        get=everyone(400), post=everyone(400), kwargs={"token": "not-a-real-token"}
+    ),
     # --- members: relationships -----------------------------------------------------
     "members:meetings": Expect(get=logged_in()),
     # Only people of the network log meetings (staff alone are not).

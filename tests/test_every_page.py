@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "home", "healthz", "privacy", "set_language",
     "members:statement", "members:join", "members:join_done", "members:group",
-    "members:invitation", "members:unsubscribe",
+    "members:invitation", "members:unsubscribe", "notifications:unsubscribe",
     "actions:list", "actions:map", "actions:map_data", "actions:feed", "actions:ical",
     "actions:detail", "actions:playbook", "actions:tactic", "actions:rsvp",
     "actions:rsvp_cancel", "actions:support_list",
