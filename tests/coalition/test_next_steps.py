@@ -1,0 +1,84 @@
+"""The steward's next steps: each checked off by what the network has done, in fixed queries."""
+
+from __future__ import annotations
+
+import pytest
+
+from coalition.models import NetworkRole, Role
+from tests.factories import make_day, publish_statement
+
+pytestmark = pytest.mark.django_db
+
+
+def _done(response) -> dict[str, bool]:
+    return {state.step.key: state.done for state in response.context["steps"]}
+
+
+def test_a_new_coalition_has_every_step_to_do(client, steward):
+    client.force_login(steward)
+
+    response = client.get("/network/next-steps/")
+
+    assert response.status_code == 200
+    assert _done(response) == {"statement": False, "people": False, "groups": False, "day": False}
+    page = response.content.decode()
+    assert 'href="/statement/versions/"' in page
+    assert "/network/people/" in page
+    assert "/weave/prospects/new/" in page
+    assert 'href="/days/new/"' in page
+
+
+def test_each_step_is_done_once_the_network_has_done_it(client, steward, weaver, group):
+    from members.models import Invitation, InvitationKind
+
+    publish_statement()
+    make_day()
+    Invitation.objects.create(
+        kind=InvitationKind.GROUP,
+        group=group,
+        email="contact@riverside.example",
+        token_hash="x" * 64,
+        expires_at="2030-01-01T00:00:00Z",
+    )
+    client.force_login(steward)
+
+    assert set(_done(client.get("/network/next-steps/")).values()) == {True}
+
+
+def test_the_first_steward_holding_steering_does_not_count_as_inviting_people(client, steward):
+    NetworkRole.objects.create(person=steward, role=Role.STEERING)
+    client.force_login(steward)
+
+    assert _done(client.get("/network/next-steps/"))["people"] is False
+
+
+def test_the_menu_lists_next_steps_only_while_some_are_left(client, steward):
+    client.force_login(steward)
+    assert 'href="/network/next-steps/"' in client.get("/").content.decode()
+
+    from django.core.cache import cache
+
+    from coalition import next_steps
+
+    cache.set(next_steps.ALL_DONE_CACHE_KEY, True)
+    assert 'href="/network/next-steps/"' not in client.get("/").content.decode()
+
+
+def test_only_stewards_see_the_next_steps(client, steering_member):
+    client.force_login(steering_member)
+
+    assert client.get("/network/next-steps/").status_code == 403
+
+
+@pytest.mark.parametrize("days", [1, 8])
+def test_the_next_steps_page_costs_the_same_queries_however_big_the_network(
+    client, steward, django_assert_max_num_queries, days
+):
+    publish_statement()
+    for number in range(days):
+        make_day(title=f"Day {number}", slug=f"day-{number}")
+    client.force_login(steward)
+    client.get("/network/next-steps/")
+
+    with django_assert_max_num_queries(9):
+        assert client.get("/network/next-steps/").status_code == 200
