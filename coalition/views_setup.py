@@ -9,11 +9,12 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, password_validation
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -76,7 +77,8 @@ class StewardForm(forms.Form):
         label=gettext_lazy("Password"),
         max_length=128,
         strip=False,
-        help_text=gettext_lazy("At least 12 characters; a few unusual words make a good one."),
+        # The same rules as every other password of the app (AUTH_PASSWORD_VALIDATORS).
+        help_text=lazy(password_validation.password_validators_help_text_html, str)(),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 

@@ -80,5 +80,5 @@ def test_the_next_steps_page_costs_the_same_queries_however_big_the_network(
     client.force_login(steward)
     client.get("/network/next-steps/")
 
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         assert client.get("/network/next-steps/").status_code == 200

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError
 from django.urls import reverse
 
 from coalition.selectors import setup_needed
@@ -15,10 +16,17 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
-        if not setup_needed():
+        try:
+            needed = setup_needed()
+            token = setup_token_issue() if needed else ""
+        except DatabaseError as error:
+            # Called by launchers: a database not migrated yet must not stop the app starting.
+            self.stderr.write(f"No setup link: the database is not ready ({error}).")
+            return
+        if not needed:
             self.stdout.write("Coalition is set up; no setup link needed.")
             return
-        link = f"{settings.SITE_URL}{reverse('setup')}?token={setup_token_issue()}"
+        link = f"{settings.SITE_URL}{reverse('setup')}?token={token}"
         self.stdout.write(
             self.style.SUCCESS(f"First run: open this link to set up your coalition: {link}")
         )
