@@ -172,4 +172,3 @@ def test_coalition_init_asks_for_the_password_when_it_may(monkeypatch):
     run("coalition_init", "--name", "T", "--admin-email", "a@example.org")
 
     assert NetworkRole.objects.get(role=Role.STEWARD).person.check_password(PASSWORD)
-
