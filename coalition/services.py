@@ -6,6 +6,7 @@ import secrets
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Max, Value
 from django.db.models.functions import Concat, Substr
@@ -173,6 +174,7 @@ def time_zone_check(time_zone: str) -> str:
 
 
 def language_check(language: str) -> str:
+    """The language code if the app speaks it (settings.LANGUAGES), else RuleBroken."""
     if language not in dict(settings.LANGUAGES):
         raise RuleBroken(
             _("“%(language)s” is not a language of the app; choose one of %(choices)s.")
@@ -200,7 +202,7 @@ def coalition_details_save(*, name: str, cause: str, language: str, time_zone: s
 
 
 @transaction.atomic
-def steward_create(*, name: str, email: str, password: str):
+def steward_create(*, name: str, email: str, password: str) -> AbstractBaseUser:
     """The first steward: a verified account (made by the members app) holding the steward role."""
     person = setup_hooks.account_create()(name=name, email=email, password=password)
     role_grant(person=person, role=Role.STEWARD)
@@ -208,13 +210,13 @@ def steward_create(*, name: str, email: str, password: str):
 
 
 @transaction.atomic
-def setup_policy_publish(*, text: str, by):
+def setup_policy_publish(*, text: str, by: AbstractBaseUser | None) -> PrivacyPolicy:
     """Publish the coalition's privacy policy (through the privacy app); ``by`` agrees to it."""
     return setup_hooks.policy_publish()(text=text, by=by)
 
 
 @transaction.atomic
-def coalition_setup_complete(*, by, how: str = "web") -> Coalition:
+def coalition_setup_complete(*, by: AbstractBaseUser | None, how: str = "web") -> Coalition:
     """Mark setup done: every setup link stops working and the audit log says who did it.
 
     Needs the coalition's details, a steward and a published privacy policy.
@@ -259,7 +261,9 @@ def coalition_init(
     if places_outline.strip():
         places_create_from_outline(text=places_outline)
     setup_policy_publish(
-        text=privacy_policy_starting_text(language=coalition.language, coalition_name=name),
+        text=privacy_policy_starting_text(
+            language=coalition.language, coalition_name=coalition.name
+        ),
         by=steward,
     )
     return coalition_setup_complete(by=steward, how="command")
