@@ -82,3 +82,26 @@ def test_the_next_steps_page_costs_the_same_queries_however_big_the_network(
 
     with django_assert_max_num_queries(8):
         assert client.get("/network/next-steps/").status_code == 200
+
+
+def test_the_frame_imports_no_higher_app():
+    """Setup and next steps reach members, privacy and convergence only through hooks."""
+    import ast
+    from pathlib import Path
+
+    higher = {"members", "actions", "convergence", "reporting", "api", "privacy", "exchange"}
+    root = Path(__file__).resolve().parents[2] / "coalition"
+    # The root URL map and the settings are the files that know every app by name.
+    allowed = {root / "urls.py", root / "settings.py"}
+    upward = []
+    for source in root.rglob("*.py"):
+        if source in allowed:
+            continue
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            upward += [f"{source.name}: {n}" for n in names if n.split(".")[0] in higher]
+    assert upward == []
