@@ -43,7 +43,7 @@ NAVIGATION = [
         _("Next steps"),
         "network_next_steps",
         permission="manage_roles",
-        shown_while=lambda: not next_steps.all_done(),
+        shown_while=lambda: not next_steps.known_all_done(),
     ),
 ]
 

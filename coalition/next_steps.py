@@ -20,10 +20,12 @@ from django.utils.translation import gettext_lazy as _
 
 from coalition.models import NetworkRole, Role, StatementVersion
 
-# The menu asks "is anything left?" on every page a steward opens: the answer
-# is kept this long, so the menu costs no query most of the time.
+# The menu shows "Next steps" to stewards on every page, so it must cost no
+# query: it shows the entry unless the cache remembers that the page last found
+# every step done. Losing the cache only brings the entry back until the next
+# visit to the page.
 ALL_DONE_CACHE_KEY = "coalition:next_steps:all_done"
-ALL_DONE_CACHE_SECONDS = 60
+ALL_DONE_CACHE_SECONDS = 30 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -78,16 +80,16 @@ def steps() -> list[StepState]:
         StepState(step, bool(step.done()))
         for step in sorted(_steps.values(), key=lambda s: (s.order, s.key))
     ]
-    cache.set(ALL_DONE_CACHE_KEY, all(state.done for state in states), ALL_DONE_CACHE_SECONDS)
+    if all(state.done for state in states):
+        cache.set(ALL_DONE_CACHE_KEY, True, ALL_DONE_CACHE_SECONDS)
+    else:
+        cache.delete(ALL_DONE_CACHE_KEY)
     return states
 
 
-def all_done() -> bool:
-    """Whether every step is done, from the cache when it knows."""
-    known = cache.get(ALL_DONE_CACHE_KEY)
-    if known is None:
-        return all(state.done for state in steps())
-    return bool(known)
+def known_all_done() -> bool:
+    """Whether the page last found every step done (from the cache: no query)."""
+    return cache.get(ALL_DONE_CACHE_KEY) is True
 
 
 def _statement_published() -> bool:
