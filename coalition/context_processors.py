@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from coalition import permissions
+from coalition import next_steps, permissions
 from coalition.models import Coalition
 
 
@@ -19,6 +20,8 @@ class NavItem:
     url_name: str
     permission: str | None = None  # a name in permissions.PERMISSIONS
     members_only: bool = False
+    # Shown only while this answers True (asked after the permission).
+    shown_while: Callable[[], bool] | None = None
 
 
 # Public first, then what group members, weavers and the steering committee
@@ -36,6 +39,12 @@ NAVIGATION = [
     NavItem(_("Dashboard"), "reporting:dashboard", permission="see_dashboard"),
     NavItem(_("Moderation"), "actions:moderation", permission="moderate"),
     NavItem(_("Network"), "network_roles", permission="steward"),
+    NavItem(
+        _("Next steps"),
+        "network_next_steps",
+        permission="manage_roles",
+        shown_while=lambda: not next_steps.known_all_done(),
+    ),
 ]
 
 
@@ -45,6 +54,8 @@ def _navigation(request) -> list[dict[str, str | bool]]:
         if item.members_only and not request.user.is_authenticated:
             continue
         if item.permission and not permissions.check(request.user, item.permission):
+            continue
+        if item.shown_while is not None and not item.shown_while():
             continue
         try:
             url = reverse(item.url_name)

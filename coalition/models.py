@@ -1,5 +1,7 @@
 """The network's frame: the coalition itself and the roles people hold in it."""
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -355,6 +357,11 @@ class SetupToken(models.Model):
 
     def __str__(self) -> str:
         return f"setup link of {self.created_at:%Y-%m-%d %H:%M}"
+
+    @staticmethod
+    def digest(token: str) -> str:
+        """What is stored of a token: its sha256, in hex."""
+        return hashlib.sha256(token.encode()).hexdigest()
 
 
 class RoleInvitation(models.Model):

@@ -1,17 +1,34 @@
-"""Writes of the network's frame: places, statement versions, roles."""
+"""Writes of the network's frame: places, statement versions, roles, first-run setup."""
 
 from __future__ import annotations
 
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Max, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coalition import audit, signals
+from coalition import audit, setup_hooks, signals
 from coalition.errors import RuleBroken
-from coalition.models import AuditVerb, NetworkRole, Place, PlaceKind, Principle, StatementVersion
+from coalition.models import (
+    AuditVerb,
+    Coalition,
+    NetworkRole,
+    Place,
+    PlaceKind,
+    Principle,
+    PrivacyPolicy,
+    Role,
+    SetupToken,
+    StatementVersion,
+)
 from coalition.permissions import forget_roles
+from coalition.selectors import privacy_policy_starting_text, setup_needed
 
 
 @transaction.atomic
@@ -126,6 +143,133 @@ def role_revoke(*, person, role: str, by=None) -> None:
     if removed:
         audit.record(by, AuditVerb.ROLE_REVOKED, f"person #{person.pk}: {role}", role=role)
     forget_roles(person)
+
+
+# --- First-run setup -----------------------------------------------------------
+# /setup/ (coalition/views_setup.py) and ``manage.py coalition_init`` call these
+# same services; the steward's account and the privacy policy go through the
+# hooks the members and privacy apps register (coalition/setup_hooks.py).
+
+
+def setup_token_issue() -> str:
+    """A fresh one-time setup token; only its sha256 is kept. Refused once set up."""
+    if not setup_needed():
+        raise RuleBroken(_("This coalition is already set up."))
+    token = secrets.token_urlsafe(32)
+    SetupToken.objects.create(token_hash=SetupToken.digest(token))
+    return token
+
+
+def time_zone_check(time_zone: str) -> str:
+    """The time zone's name if zoneinfo knows it, else RuleBroken."""
+    time_zone = (time_zone or "").strip()
+    try:
+        if not time_zone:
+            raise ValueError
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise RuleBroken(
+            _("“%(zone)s” is not a time zone; write it like Europe/Paris or America/Montreal.")
+            % {"zone": time_zone},
+            field="time_zone",
+        ) from None
+    return time_zone
+
+
+def language_check(language: str) -> str:
+    """The language code if the app speaks it (settings.LANGUAGES), else RuleBroken."""
+    if language not in dict(settings.LANGUAGES):
+        raise RuleBroken(
+            _("“%(language)s” is not a language of the app; choose one of %(choices)s.")
+            % {"language": language, "choices": ", ".join(dict(settings.LANGUAGES))},
+            field="language",
+        )
+    return language
+
+
+@transaction.atomic
+def coalition_details_save(*, name: str, cause: str, language: str, time_zone: str) -> Coalition:
+    """The coalition's name, cause, default language and time zone (before or after setup).
+
+    The cause may wait (a scripted install may not know it yet); the setup page asks for it.
+    """
+    name, cause = name.strip(), cause.strip()
+    if not name:
+        raise RuleBroken(_("The coalition needs a name."), field="name")
+    language = language_check(language)
+    time_zone = time_zone_check(time_zone)
+    coalition, _created = Coalition.objects.update_or_create(
+        pk=1, defaults={"name": name, "cause": cause, "language": language, "time_zone": time_zone}
+    )
+    return coalition
+
+
+@transaction.atomic
+def steward_create(*, name: str, email: str, password: str) -> AbstractBaseUser:
+    """The first steward: a verified account (made by the members app) holding the steward role."""
+    person = setup_hooks.account_create()(name=name, email=email, password=password)
+    role_grant(person=person, role=Role.STEWARD)
+    return person
+
+
+@transaction.atomic
+def setup_policy_publish(*, text: str, by: AbstractBaseUser | None) -> PrivacyPolicy:
+    """Publish the coalition's privacy policy (through the privacy app); ``by`` agrees to it."""
+    return setup_hooks.policy_publish()(text=text, by=by)
+
+
+@transaction.atomic
+def coalition_setup_complete(*, by: AbstractBaseUser | None, how: str = "web") -> Coalition:
+    """Mark setup done: every setup link stops working and the audit log says who did it.
+
+    Needs the coalition's details, a steward and a published privacy policy.
+    """
+    coalition = Coalition.objects.select_for_update().filter(pk=1).first()
+    if coalition is None:
+        raise RuleBroken(_("Give the coalition its name and cause first."))
+    if coalition.set_up_at is not None:
+        raise RuleBroken(_("This coalition is already set up."))
+    if not NetworkRole.objects.filter(role=Role.STEWARD).exists():
+        raise RuleBroken(_("The coalition needs its first steward."))
+    if not PrivacyPolicy.objects.filter(published_at__isnull=False).exists():
+        raise RuleBroken(_("Publish the privacy policy first."))
+    now = timezone.now()
+    coalition.set_up_at = now
+    coalition.save(update_fields=["set_up_at", "updated_at"])
+    used = SetupToken.objects.filter(used_at__isnull=True).update(used_at=now)
+    audit.record(by, AuditVerb.SETUP_DONE, coalition.name, how=how, links_closed=used)
+    return coalition
+
+
+@transaction.atomic
+def coalition_init(
+    *,
+    name: str,
+    cause: str,
+    language: str,
+    time_zone: str,
+    admin_email: str,
+    admin_password: str,
+    admin_name: str = "",
+    places_outline: str = "",
+) -> Coalition:
+    """Set the coalition up in one go (``manage.py coalition_init``): details, the first
+    steward, places, the shipped privacy policy; all or nothing."""
+    if not setup_needed():
+        raise RuleBroken(_("This coalition is already set up."))
+    coalition = coalition_details_save(
+        name=name, cause=cause, language=language, time_zone=time_zone
+    )
+    steward = steward_create(name=admin_name, email=admin_email, password=admin_password)
+    if places_outline.strip():
+        places_create_from_outline(text=places_outline)
+    setup_policy_publish(
+        text=privacy_policy_starting_text(
+            language=coalition.language, coalition_name=coalition.name
+        ),
+        by=steward,
+    )
+    return coalition_setup_complete(by=steward, how="command")
 
 
 # Words a pasted outline may put in brackets after a name to say its kind,

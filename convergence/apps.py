@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ConvergenceConfig(AppConfig):
     name = "convergence"
     verbose_name = _("Days of action")
+
+    def ready(self) -> None:
+        from convergence import setup_hooks
+
+        setup_hooks.register()

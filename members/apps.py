@@ -7,4 +7,7 @@ class MembersConfig(AppConfig):
     verbose_name = _("Groups and people")
 
     def ready(self) -> None:
-        from members import handlers  # noqa: F401 - connects the receivers
+        # handlers connects the receivers; setup_hooks lends the frame's first run its parts.
+        from members import handlers, setup_hooks  # noqa: F401
+
+        setup_hooks.register()

@@ -7,4 +7,7 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Privacy")
 
     def ready(self) -> None:
-        from privacy import handlers, providers  # noqa: F401 - receivers and data providers
+        # Receivers, data providers, and how first-run setup publishes the policy.
+        from privacy import handlers, providers, setup_hooks  # noqa: F401
+
+        setup_hooks.register()

@@ -34,6 +34,7 @@ SEND_OUTREACH = ("weaver", "steward")  # can_send_outreach
 SEE_DASHBOARD = ("weaver", "steering")  # can_see_dashboard
 COORDINATE = ("coordinator", "steering")  # can_coordinate
 STEWARD = ("steward", "steering")  # can_steward
+MANAGE_ROLES = ("steward",)  # can_manage_roles
 PUBLISH_STATEMENT = ("steering", "steward")  # can_publish_statement
 PUBLISH_PRIVACY_POLICY = ("steering", "steward")  # can_publish_privacy_policy
 MODERATE = ("steward",)  # can_moderate
@@ -85,6 +86,9 @@ EXPECTED: dict[str, Expect] = {
     "set_language": Expect(get=everyone(302), post=everyone(302)),
     "network_roles": Expect(get=only(STEWARD), post=only(STEWARD, 400)),
     "network_places": Expect(get=only(STEWARD), post=only(STEWARD, 400)),
+    "network_next_steps": Expect(get=only(MANAGE_ROLES)),
+    # First-run setup: without a setup link in the session, nobody finds it.
+    "setup": Expect(get=everyone(404), post=everyone(404)),
     "statement_versions": Expect(get=only(PUBLISH_STATEMENT), post=only(PUBLISH_STATEMENT, 400)),
     # Version 1 is already published: the steering committee is told so (302 back).
     "statement_version_publish": Expect(post=only(PUBLISH_STATEMENT, 302), kwargs={"number": 1}),
