@@ -66,7 +66,7 @@ def _account_erase(person) -> int:
     from django.contrib.sessions.models import Session
 
     from coalition.models import AuditEntry, NetworkRole
-    from members.models import User
+    from members.models import User, search_text_for
 
     EmailAddress.objects.filter(user=person).delete()
     if apps.is_installed("allauth.mfa"):
@@ -77,9 +77,12 @@ def _account_erase(person) -> int:
     person.skills.clear()
     person.working_groups.clear()
     person.caucuses.clear()
+    erased_email = placeholder_email("person", person.pk)
     User.objects.filter(pk=person.pk).update(
-        email=placeholder_email("person", person.pk),
+        email=erased_email,
         name=ERASED_NAME,
+        # .update() skips User.save(): the old name must not stay searchable.
+        search_text=search_text_for(name=ERASED_NAME, email=erased_email),
         phone="",
         language="",
         is_active=False,
