@@ -19,6 +19,9 @@ class NavItem:
     url_name: str
     permission: str | None = None  # a name in permissions.PERMISSIONS
     members_only: bool = False
+    # Left out for people who have this permission: another entry of the same
+    # label serves them better.
+    unless: str | None = None
 
 
 # Public first, then what group members, weavers and the steering committee
@@ -35,7 +38,10 @@ NAVIGATION = [
     NavItem(_("Weave"), "members:weave", permission="weave"),
     NavItem(_("Dashboard"), "reporting:dashboard", permission="see_dashboard"),
     NavItem(_("Moderation"), "actions:moderation", permission="moderate"),
-    NavItem(_("Network"), "network_roles", permission="steward"),
+    # Stewards land on people and roles; the steering committee on places, and from
+    # there the statement versions.
+    NavItem(_("Network"), "network_people", permission="manage_roles"),
+    NavItem(_("Network"), "network_places", permission="steward", unless="manage_roles"),
 ]
 
 
@@ -45,6 +51,8 @@ def _navigation(request) -> list[dict[str, str | bool]]:
         if item.members_only and not request.user.is_authenticated:
             continue
         if item.permission and not permissions.check(request.user, item.permission):
+            continue
+        if item.unless and permissions.check(request.user, item.unless):
             continue
         try:
             url = reverse(item.url_name)

@@ -34,6 +34,7 @@ SEND_OUTREACH = ("weaver", "steward")  # can_send_outreach
 SEE_DASHBOARD = ("weaver", "steering")  # can_see_dashboard
 COORDINATE = ("coordinator", "steering")  # can_coordinate
 STEWARD = ("steward", "steering")  # can_steward
+MANAGE_ROLES = ("steward",)  # can_manage_roles
 PUBLISH_STATEMENT = ("steering", "steward")  # can_publish_statement
 PUBLISH_PRIVACY_POLICY = ("steering", "steward")  # can_publish_privacy_policy
 MODERATE = ("steward",)  # can_moderate
@@ -83,7 +84,13 @@ EXPECTED: dict[str, Expect] = {
     "privacy": Expect(get=everyone()),
     # Django's view: back to the page (or home), for everyone.
     "set_language": Expect(get=everyone(302), post=everyone(302)),
-    "network_roles": Expect(get=only(STEWARD), post=only(STEWARD, 400)),
+    "network_people": Expect(get=only(MANAGE_ROLES), post=only(MANAGE_ROLES, 400)),
+    # The old roles page sends stewards on to the people page, for good.
+    "network_roles": Expect(get=only(MANAGE_ROLES, 301)),
+    # Anyone may follow an invitation link; one that never existed is a 404.
+    "network_invitation": Expect(
+        get=everyone(404), post=everyone(404), kwargs={"token": "not-a-real-token"}
+    ),
     "network_places": Expect(get=only(STEWARD), post=only(STEWARD, 400)),
     "statement_versions": Expect(get=only(PUBLISH_STATEMENT), post=only(PUBLISH_STATEMENT, 400)),
     # Version 1 is already published: the steering committee is told so (302 back).
