@@ -262,6 +262,30 @@ def _roles_export(person) -> list[dict]:
     return _values(NetworkRole.objects.filter(person=person), "role", "granted_at")
 
 
+def _role_invitations_export_address(email: str) -> list[dict]:
+    from coalition.models import RoleInvitation
+
+    return _values(
+        RoleInvitation.objects.filter(email__iexact=email),
+        "role", "reason", "email", "created_at", "expires_at", "accepted_at", "withdrawn_at",
+    )  # fmt: skip
+
+
+def _role_invitations_erase_address(email: str) -> int:
+    """The address goes; a link still waiting stops working (nobody may accept it for them)."""
+    from coalition.models import RoleInvitation
+
+    count = 0
+    for pk in RoleInvitation.objects.filter(email__iexact=email).values_list("pk", flat=True):
+        count += RoleInvitation.objects.filter(pk=pk).update(
+            email=placeholder_email("role-invitation", pk), reason=""
+        )
+    RoleInvitation.objects.filter(
+        email__endswith=f"@{ERASED_DOMAIN}", accepted_at__isnull=True, withdrawn_at__isnull=True
+    ).update(withdrawn_at=timezone.now())
+    return count
+
+
 def _audit_export(person) -> list[dict]:
     from coalition.models import AuditEntry
 
@@ -448,6 +472,14 @@ def _register_all() -> None:
         order=10,
     )
     register("network_roles", export=_roles_export, erase=_nothing)
+    register(
+        "role_invitations",
+        export=lambda person: _role_invitations_export_address(person.email),
+        erase=lambda person: _role_invitations_erase_address(person.email),
+        export_address=_role_invitations_export_address,
+        erase_address=_role_invitations_erase_address,
+        order=10,
+    )
     register("audit_entries_by_me", export=_audit_export, erase=_nothing)
     register("actions_posted", export=_actions_export, erase=_nothing)
     register(

@@ -289,3 +289,13 @@ def test_accepting_a_role_already_held_keeps_it_and_uses_the_link(client, invite
     assert client.post(invited).status_code == 302
     assert RoleInvitation.objects.get().accepted_by == person
     assert NetworkRole.objects.filter(person=person).count() == 1
+
+
+def test_erasing_the_address_forgets_it_and_the_waiting_link_stops_working(client, invited):
+    from privacy.services.data import address_erase
+
+    address_erase(email="new.steward@example.net")
+
+    invitation = RoleInvitation.objects.get()
+    assert "new.steward" not in invitation.email and invitation.reason == ""
+    assert client.get(invited).status_code == 410
