@@ -22,6 +22,9 @@ class NavItem:
     members_only: bool = False
     # Shown only while this answers True (asked after the permission).
     shown_while: Callable[[], bool] | None = None
+    # Left out for people who have this permission: another entry of the same
+    # label serves them better.
+    unless: str | None = None
 
 
 # Public first, then what group members, weavers and the steering committee
@@ -38,7 +41,10 @@ NAVIGATION = [
     NavItem(_("Weave"), "members:weave", permission="weave"),
     NavItem(_("Dashboard"), "reporting:dashboard", permission="see_dashboard"),
     NavItem(_("Moderation"), "actions:moderation", permission="moderate"),
-    NavItem(_("Network"), "network_roles", permission="steward"),
+    # Stewards land on people and roles; the steering committee on places, and from
+    # there the statement versions.
+    NavItem(_("Network"), "network_people", permission="manage_roles"),
+    NavItem(_("Network"), "network_places", permission="steward", unless="manage_roles"),
     NavItem(
         _("Next steps"),
         "network_next_steps",
@@ -54,6 +60,8 @@ def _navigation(request) -> list[dict[str, str | bool]]:
         if item.members_only and not request.user.is_authenticated:
             continue
         if item.permission and not permissions.check(request.user, item.permission):
+            continue
+        if item.unless and permissions.check(request.user, item.unless):
             continue
         if item.shown_while is not None and not item.shown_while():
             continue

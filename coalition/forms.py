@@ -1,9 +1,12 @@
-"""Forms of the frame: drafting a statement version, and choice fields safe with any id."""
+"""Forms of the frame: statement versions, roles, invitations; choice fields safe with any id."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+
+from coalition.models import Role
 
 # The largest id a database integer holds; SQLite raises OverflowError (a 500)
 # on anything larger instead of finding nothing.
@@ -90,3 +93,80 @@ class StatementDraftForm(forms.Form):
         if not principles:
             raise forms.ValidationError(_("Write at least one principle."))
         return principles
+
+
+# --- Roles and invitations into them ----------------------------------------
+
+_REASON_REQUIRED = _("Say why: the reason goes into the audit log.")
+
+
+def _reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        error_messages={"required": _REASON_REQUIRED},
+        help_text=_("A short note for the audit log, e.g. “elected at the March assembly”."),
+    )
+
+
+class PeopleSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name or email address"), max_length=100, required=False)
+
+
+class RoleChangeForm(forms.Form):
+    """Give or withdraw one role of one person (which one: the ``action`` posted)."""
+
+    person = IdChoiceField(queryset=None, widget=forms.HiddenInput)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    reason = _reason_field()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = get_user_model().objects.filter(is_active=True)
+        self.fields["person"].error_messages["required"] = _("Choose a person from the list.")
+
+
+class RoleInviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    reason = _reason_field()
+
+
+class RoleInvitationWithdrawForm(forms.Form):
+    invitation = IdChoiceField(queryset=None, widget=forms.HiddenInput)
+
+    def __init__(self, *args, pending=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["invitation"].queryset = pending
+        self.fields["invitation"].error_messages["invalid_choice"] = _(
+            "That invitation is no longer waiting."
+        )
+
+
+class RoleInvitationAccountForm(forms.Form):
+    """A new person accepting a role invitation: their name and a password, twice.
+
+    The password rules themselves (AUTH_PASSWORD_VALIDATORS) are checked by the
+    service that makes the account.
+    """
+
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters, not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("password1") and data.get("password2") != data["password1"]:
+            self.add_error("password2", _("The two passwords differ."))
+        return data

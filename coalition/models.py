@@ -259,6 +259,8 @@ class AuditVerb(models.TextChoices):
     SETUP_DONE = "setup_done", _("first-run setup")
     PLACES_CHANGED = "places_changed", _("places changed")
     STATEMENT_PUBLISHED = "statement_published", _("statement published")
+    ROLE_INVITED = "role_invited", _("role invitation sent")
+    ROLE_INVITATION_WITHDRAWN = "role_invitation_withdrawn", _("role invitation withdrawn")
 
 
 class AuditEntry(models.Model):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -17,6 +18,11 @@ from coalition.models import (
     SetupToken,
     StatementVersion,
 )
+from coalition.search import search_terms
+
+# People shown at once on the people page: enough to pick from, few enough that a
+# one-letter search stays fast; the page says when there are more.
+PEOPLE_SHOWN = 50
 
 
 def statement_current() -> StatementVersion | None:
@@ -84,3 +90,28 @@ def privacy_policy_starting_text(*, language: str, coalition_name: str) -> str:
         return render_to_string(
             f"coalition/setup/privacy_policy_{language}.txt", {"name": coalition_name}
         ).strip()
+
+
+def people_for_roles(*, query: str = "", limit: int = PEOPLE_SHOWN) -> list:
+    """Active people whose name or email holds every word of ``query`` (partial, any
+    case, any accents), with their network roles; without a query, the people who hold
+    a role. Ordered by name, at most ``limit + 1`` (one more says "there are more").
+
+    Two queries whatever the size: the people, then their roles. Each word is a
+    LIKE on the pre-normalised ``search_text`` column (coalition/search.py), the
+    same SQL on SQLite and PostgreSQL, with no function applied to the column.
+    """
+    people = get_user_model().objects.filter(is_active=True)
+    terms = search_terms(query)
+    if terms:
+        for term in terms:
+            people = people.filter(search_text__contains=term)
+    else:
+        people = people.filter(Exists(NetworkRole.objects.filter(person=OuterRef("pk"))))
+    return list(
+        people.only("pk", "name", "email")
+        .prefetch_related(
+            Prefetch("network_roles", queryset=NetworkRole.objects.order_by("role", "pk"))
+        )
+        .order_by("name", "email")[: limit + 1]
+    )

@@ -1,20 +1,30 @@
-"""Writes of the network's frame: places, statement versions, roles, first-run setup."""
+"""Writes of the network's frame: places, statement versions, roles and invitations into them,
+first-run setup."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import zoneinfo
+from datetime import timedelta
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Max, Value
 from django.db.models.functions import Concat, Substr
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from coalition import audit, setup_hooks, signals
+from coalition.accounts import account_create_verified
 from coalition.errors import RuleBroken
+from coalition.mail import email_queue
 from coalition.models import (
     AuditVerb,
     Coalition,
@@ -24,6 +34,7 @@ from coalition.models import (
     Principle,
     PrivacyPolicy,
     Role,
+    RoleInvitation,
     SetupToken,
     StatementVersion,
 )
@@ -123,25 +134,101 @@ def statement_publish(*, version: StatementVersion, by=None) -> StatementVersion
     return locked
 
 
+REASON_MAX = RoleInvitation._meta.get_field("reason").max_length
+ROLE_INVITATION_DAYS = 14
+
+
+def _reason_given(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise RuleBroken(_("Say why: the reason goes into the audit log."), field="reason")
+    if len(reason) > REASON_MAX:
+        raise RuleBroken(
+            _("Keep the reason under %(count)s characters.") % {"count": REASON_MAX},
+            field="reason",
+        )
+    return reason
+
+
+def _role_known(role: str) -> Role:
+    if role not in Role.values:
+        raise RuleBroken(_("Choose a role from the list."), field="role")
+    return Role(role)
+
+
 @transaction.atomic
-def role_grant(*, person, role: str, by=None) -> NetworkRole:
+def role_grant(
+    *, person, role: str, by, reason: str, invitation: RoleInvitation | None = None
+) -> NetworkRole:
+    """Give ``person`` a network role, with the reason in the audit log.
+
+    ``by`` is the steward deciding (None for the system, e.g. first-run
+    setup). Refused: no reason, giving a role to oneself, a role already held.
+    ``invitation`` names the accepted invitation the grant comes from.
+    """
+    role = _role_known(role)
+    reason = _reason_given(reason)
+    if by is not None and by.pk == person.pk:
+        raise RuleBroken(_("Nobody gives a role to themselves: ask another steward."))
     grant, created = NetworkRole.objects.get_or_create(
         person=person, role=role, defaults={"granted_by": by}
     )
-    if created:
-        audit.record(by, AuditVerb.ROLE_GRANTED, f"person #{person.pk}: {role}", role=role)
-        transaction.on_commit(
-            lambda: signals.role_granted.send(sender=NetworkRole, person=person, role=role, by=by)
+    if not created:
+        raise RuleBroken(
+            _("%(person)s already holds the role %(role)s.")
+            % {"person": person, "role": role.label}
         )
+    detail = {"role": role.value, "person": person.pk, "reason": reason}
+    if invitation is not None:
+        detail["invitation"] = invitation.pk
+    audit.record(by, AuditVerb.ROLE_GRANTED, f"person #{person.pk}: {role.value}", **detail)
+    transaction.on_commit(
+        lambda: signals.role_granted.send(sender=NetworkRole, person=person, role=role.value, by=by)
+    )
     forget_roles(person)
     return grant
 
 
 @transaction.atomic
-def role_revoke(*, person, role: str, by=None) -> None:
+def role_revoke(*, person, role: str, by, reason: str) -> None:
+    """Withdraw a network role from ``person``, with the reason in the audit log.
+
+    The network always keeps at least one active steward: the steward rows are
+    locked first, so two stewards withdrawing each other at the same moment
+    cannot both succeed (the second sees one steward left and is refused).
+    """
+    role = _role_known(role)
+    reason = _reason_given(reason)
+    if role == Role.STEWARD:
+        stewards = list(
+            NetworkRole.objects.select_for_update(of=("self",))
+            .filter(role=Role.STEWARD)
+            .values_list("person_id", "person__is_active")
+        )
+        holds = any(pk == person.pk for pk, _active in stewards)
+        others = [pk for pk, active in stewards if active and pk != person.pk]
+        if holds and not others:
+            raise RuleBroken(
+                _(
+                    "%(person)s is the network's last steward: give someone else the "
+                    "steward role first, so somebody can still give roles."
+                )
+                % {"person": person}
+            )
     removed, _kinds = NetworkRole.objects.filter(person=person, role=role).delete()
-    if removed:
-        audit.record(by, AuditVerb.ROLE_REVOKED, f"person #{person.pk}: {role}", role=role)
+    if not removed:
+        raise RuleBroken(
+            _("%(person)s does not hold the role %(role)s.")
+            % {"person": person, "role": role.label}
+        )
+    audit.record(
+        by,
+        AuditVerb.ROLE_REVOKED,
+        f"person #{person.pk}: {role.value}",
+        role=role.value,
+        person=person.pk,
+        reason=reason,
+    )
     forget_roles(person)
 
 
@@ -207,8 +294,183 @@ def coalition_details_save(*, name: str, cause: str, language: str, time_zone: s
 @transaction.atomic
 def steward_create(*, name: str, email: str, password: str) -> AbstractBaseUser:
     """The first steward: a verified account (made by the members app) holding the steward role."""
-    person = setup_hooks.account_create()(name=name, email=email, password=password)
-    role_grant(person=person, role=Role.STEWARD)
+    person = account_create_verified(name=name, email=email, password=password)
+    role_grant(person=person, role=Role.STEWARD, by=None, reason=_("First-run setup"))
+    return person
+
+
+# --- Invitations into a role -------------------------------------------------
+
+
+class InvitationUnusable(RuleBroken):
+    """A role invitation link that cannot be used; ``status`` is the page's answer:
+    404 for a link that never existed, 410 for one used, withdrawn or expired."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def role_invitation_link(token: str) -> str:
+    return settings.SITE_URL + reverse("network_invitation", kwargs={"token": token})
+
+
+def _coalition_now() -> Coalition:
+    return Coalition.objects.filter(pk=1).first() or Coalition(
+        name=settings.COALITION_NAME, cause="", language=settings.LANGUAGE_CODE
+    )
+
+
+def _role_invitation_email(*, invitation: RoleInvitation, token: str, by) -> None:
+    """Queue the invitation email (sent after commit), in the invitee's language if they
+    have an account, else the coalition's."""
+    coalition = _coalition_now()
+    known = (
+        get_user_model()
+        .objects.filter(email__iexact=invitation.email)
+        .values_list("language", flat=True)
+        .first()
+    )
+    language = known or coalition.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {
+            "coalition": coalition.name,
+            "inviter": by.get_full_name() if by is not None else "",
+            "role": Role(invitation.role).label,
+            "reason": invitation.reason,
+            "link": role_invitation_link(token),
+            "days": ROLE_INVITATION_DAYS,
+        }
+        template = "coalition/email/role_invitation"
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body = render_to_string(f"{template}.txt", context)
+    sender = formataddr(
+        (" ".join(coalition.name.split()), parseaddr(settings.DEFAULT_FROM_EMAIL)[1])
+    )
+    email_queue(EmailMessage(subject=subject, body=body, from_email=sender, to=[invitation.email]))
+
+
+@transaction.atomic
+def role_invitation_create(*, email: str, role: str, reason: str, by) -> RoleInvitation:
+    """Invite someone by email into a role; the role is given when they accept.
+
+    The link (a random token, only its sha256 kept) works once, for
+    ROLE_INVITATION_DAYS days, and goes out after the commit.
+    """
+    email = (email or "").strip().lower()
+    if not email:
+        raise RuleBroken(_("An invitation needs an email address."), field="email")
+    role = _role_known(role)
+    reason = _reason_given(reason)
+    if by is not None and by.email.lower() == email:
+        raise RuleBroken(_("Nobody gives a role to themselves: ask another steward."))
+    if NetworkRole.objects.filter(person__email__iexact=email, role=role).exists():
+        raise RuleBroken(
+            _("The person with this address already holds the role %(role)s.")
+            % {"role": role.label},
+            field="email",
+        )
+    if role_invitations_pending().filter(email__iexact=email, role=role).exists():
+        raise RuleBroken(
+            _("This address already has an invitation into that role waiting: "
+              "withdraw it first to send a new one."),
+            field="email",
+        )  # fmt: skip
+    token = secrets.token_urlsafe(32)
+    invitation = RoleInvitation.objects.create(
+        email=email,
+        role=role,
+        reason=reason,
+        token_hash=_token_hash(token),
+        invited_by=by,
+        expires_at=timezone.now() + timedelta(days=ROLE_INVITATION_DAYS),
+    )
+    audit.record(
+        by,
+        AuditVerb.ROLE_INVITED,
+        f"invitation #{invitation.pk}: {role.value}",
+        role=role.value,
+        invitation=invitation.pk,
+        reason=reason,
+    )
+    _role_invitation_email(invitation=invitation, token=token, by=by)
+    return invitation
+
+
+def role_invitations_pending():
+    """Invitations not yet accepted, withdrawn or expired, newest first."""
+    return RoleInvitation.objects.filter(
+        accepted_at__isnull=True, withdrawn_at__isnull=True, expires_at__gt=timezone.now()
+    ).order_by("-created_at")
+
+
+def _usable(invitation: RoleInvitation | None) -> RoleInvitation:
+    if invitation is None:
+        raise InvitationUnusable(
+            _("This invitation link is not valid. Check that it was copied whole."), status=404
+        )
+    if invitation.accepted_at is not None:
+        raise InvitationUnusable(_("This invitation has already been used."), status=410)
+    if invitation.withdrawn_at is not None:
+        raise InvitationUnusable(_("This invitation was withdrawn."), status=410)
+    if invitation.expires_at <= timezone.now():
+        raise InvitationUnusable(
+            _("This invitation has expired. Ask the person who invited you for a new one."),
+            status=410,
+        )
+    return invitation
+
+
+def role_invitation_for_token(token: str) -> RoleInvitation:
+    """The usable invitation behind ``token``, or InvitationUnusable saying why not."""
+    return _usable(
+        RoleInvitation.objects.select_related("invited_by")
+        .filter(token_hash=_token_hash(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def role_invitation_accept(*, invitation: RoleInvitation, person) -> RoleInvitation:
+    """``person`` (whose address the invitation went to) accepts it and gets the role.
+
+    Single use: the row is locked, so the same link opened twice at once gives
+    the role once. A role the person already holds is kept as it is.
+    """
+    locked = _usable(RoleInvitation.objects.select_for_update().filter(pk=invitation.pk).first())
+    if person.email.lower() != locked.email.lower():
+        raise RuleBroken(
+            _("This invitation was sent to %(email)s. Log in with that address to accept it.")
+            % {"email": locked.email}
+        )
+    locked.accepted_at = timezone.now()
+    locked.accepted_by = person
+    locked.save(update_fields=["accepted_at", "accepted_by"])
+    if not NetworkRole.objects.filter(person=person, role=locked.role).exists():
+        role_grant(
+            person=person,
+            role=locked.role,
+            by=locked.invited_by,
+            reason=locked.reason or _("Invitation accepted."),
+            invitation=locked,
+        )
+    return locked
+
+
+@transaction.atomic
+def role_invitation_accept_new_account(
+    *, invitation: RoleInvitation, name: str, password: str, language: str = ""
+):
+    """Someone without an account accepts: the account is made (its address verified by
+    the act of following the link) and given the role, all or nothing. Returns the person."""
+    person = account_create_verified(
+        email=invitation.email, name=name, password=password, language=language
+    )
+    role_invitation_accept(invitation=invitation, person=person)
     return person
 
 
@@ -270,6 +532,25 @@ def coalition_init(
         by=steward,
     )
     return coalition_setup_complete(by=steward, how="command")
+
+
+def role_invitation_withdraw(*, invitation: RoleInvitation, by) -> RoleInvitation:
+    """Withdraw a pending invitation: its link stops working at once."""
+    locked = RoleInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if locked.accepted_at is not None:
+        raise RuleBroken(_("This invitation was already accepted: withdraw the role instead."))
+    if locked.withdrawn_at is not None:
+        return locked
+    locked.withdrawn_at = timezone.now()
+    locked.save(update_fields=["withdrawn_at"])
+    audit.record(
+        by,
+        AuditVerb.ROLE_INVITATION_WITHDRAWN,
+        f"invitation #{locked.pk}: {locked.role}",
+        role=locked.role,
+        invitation=locked.pk,
+    )
+    return locked
 
 
 # Words a pasted outline may put in brackets after a name to say its kind,

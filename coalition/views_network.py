@@ -1,27 +1,48 @@
-"""The network's frame kept in the app by stewards and the steering committee: roles, places."""
+"""The network's frame kept in the app: people and their roles (stewards), places (stewards and
+the steering committee), and the link that accepts an invitation into a role."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from coalition.errors import RuleBroken
-from coalition.forms import IdChoiceField, id_from
-from coalition.models import NetworkRole, Place, PlaceKind, Role
-from coalition.permissions import permission_required
-from coalition.services import place_create, role_grant, role_revoke
-
-
-class RoleForm(forms.Form):
-    email = forms.EmailField(label=gettext_lazy("Person's email address"), max_length=254)
-    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
+from coalition.forms import (
+    IdChoiceField,
+    PeopleSearchForm,
+    RoleChangeForm,
+    RoleInvitationAccountForm,
+    RoleInvitationWithdrawForm,
+    RoleInviteForm,
+)
+from coalition.models import Coalition, Place, PlaceKind, Role
+from coalition.permissions import check, forget_roles, permission_required
+from coalition.responses import form_status
+from coalition.selectors import PEOPLE_SHOWN, people_for_roles
+from coalition.services import (
+    InvitationUnusable,
+    place_create,
+    role_grant,
+    role_invitation_accept,
+    role_invitation_accept_new_account,
+    role_invitation_create,
+    role_invitation_for_token,
+    role_invitation_withdraw,
+    role_invitations_pending,
+    role_revoke,
+)
 
 
 class PlaceForm(forms.Form):
@@ -37,43 +58,168 @@ class PlaceForm(forms.Form):
     )
 
 
-@require_http_methods(["GET", "POST"])
-@permission_required("steward")
+@require_safe
+@permission_required("manage_roles")
 def roles(request: HttpRequest) -> HttpResponse:
-    form = RoleForm()
-    status = 200
-    if request.method == "POST":
-        if request.POST.get("revoke"):
-            grant_id = id_from(request.POST["revoke"])
-            if grant_id is None:
-                return HttpResponseBadRequest(_("That is not a role to remove."))
-            grant = NetworkRole.objects.filter(pk=grant_id).select_related("person").first()
-            if grant is not None:
-                if grant.person_id == request.user.pk and grant.role in {
-                    Role.STEWARD,
-                    Role.STEERING,
-                }:
-                    messages.error(request, _("Ask another steward to remove your own role."))
-                else:
-                    role_revoke(person=grant.person, role=grant.role, by=request.user)
-                    messages.success(request, _("Role removed."))
-            return redirect("network_roles")
-        form = RoleForm(request.POST)
-        if form.is_valid():
-            person = (
-                get_user_model().objects.filter(email__iexact=form.cleaned_data["email"]).first()
-            )
-            if person is None:
-                form.add_error("email", _("No account with that address is in the network."))
+    """The old roles page: roles are given and withdrawn on the people page now."""
+    return redirect("network_people", permanent=True)
+
+
+def _people_url(query: str) -> str:
+    url = reverse("network_people")
+    return f"{url}?{urlencode({'q': query})}" if query else url
+
+
+def _role_change(request: HttpRequest, form: RoleChangeForm, action: str) -> str:
+    """Give or withdraw the role the form names; the success message. Raises RuleBroken."""
+    person, role = form.cleaned_data["person"], form.cleaned_data["role"]
+    reason = form.cleaned_data["reason"]
+    label = Role(role).label
+    if action == "grant":
+        role_grant(person=person, role=role, by=request.user, reason=reason)
+        return _("%(person)s is now %(role)s.") % {"person": person, "role": label}
+    role_revoke(person=person, role=role, by=request.user, reason=reason)
+    return _("%(person)s is no longer %(role)s.") % {"person": person, "role": label}
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("manage_roles")
+def people(request: HttpRequest) -> HttpResponse:
+    """Find a person, give or withdraw their roles, invite someone new into a role."""
+    posted = request.POST if request.method == "POST" else None
+    query = ((posted or request.GET).get("q") or "").strip()[:100]
+    pending = role_invitations_pending().select_related("invited_by")
+    invite_form = RoleInviteForm()
+    change_form = None
+    problem = None
+    if posted is not None:
+        action = posted.get("action")
+        try:
+            if action in {"grant", "revoke"}:
+                change_form = RoleChangeForm(posted)
+                if change_form.is_valid():
+                    messages.success(request, _role_change(request, change_form, action))
+                    # A steward who stepped down can no longer open this page.
+                    forget_roles(request.user)
+                    if not check(request.user, "manage_roles"):
+                        return redirect("home")
+                    return redirect(_people_url(query))
+            elif action == "invite":
+                invite_form = RoleInviteForm(posted)
+                if invite_form.is_valid():
+                    role_invitation_create(**invite_form.cleaned_data, by=request.user)
+                    messages.success(
+                        request,
+                        _("Invitation sent to %(email)s.")
+                        % {"email": invite_form.cleaned_data["email"]},
+                    )
+                    return redirect(_people_url(query))
+            elif action == "withdraw_invitation":
+                withdraw = RoleInvitationWithdrawForm(posted, pending=pending)
+                if withdraw.is_valid():
+                    role_invitation_withdraw(
+                        invitation=withdraw.cleaned_data["invitation"], by=request.user
+                    )
+                    messages.success(request, _("Invitation withdrawn: its link no longer works."))
+                    return redirect(_people_url(query))
+                problem = " ".join(withdraw.errors.get("invitation", []))
             else:
-                role_grant(person=person, role=form.cleaned_data["role"], by=request.user)
-                messages.success(request, _("Role given to %(person)s.") % {"person": person})
-                return redirect("network_roles")
-        status = 400
-    grants = NetworkRole.objects.select_related("person", "granted_by").order_by(
-        "role", "person__email"
+                problem = _("Choose what to do: give a role, withdraw one, or invite someone.")
+        except RuleBroken as broken:
+            form = invite_form if action == "invite" else change_form
+            if form is not None and broken.field in form.fields:
+                form.add_error(broken.field, broken.message)
+            elif form is not None:
+                form.add_error(None, broken.message)
+            else:
+                problem = broken.message
+    found = people_for_roles(query=query)
+    status = 400 if problem or form_status(request, invite_form, change_form) == 400 else 200
+    return render(
+        request,
+        "coalition/people.html",
+        {
+            "query": query,
+            "search_form": PeopleSearchForm(initial={"q": query}),
+            "people": found[:PEOPLE_SHOWN],
+            "more": len(found) > PEOPLE_SHOWN,
+            "shown": PEOPLE_SHOWN,
+            "roles": Role.choices,
+            "change_form": change_form,
+            "invite_form": invite_form,
+            "pending": pending[:PEOPLE_SHOWN],
+            "problem": problem,
+        },
+        status=status,
     )
-    return render(request, "coalition/roles.html", {"grants": grants, "form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in a role invitation: accept it as the invited account, or make that account."""
+    try:
+        found = role_invitation_for_token(token)
+    except InvitationUnusable as unusable:
+        return render(
+            request,
+            "coalition/role_invitation.html",
+            {"problem": unusable.message},
+            status=unusable.status,
+        )
+    context = {"invitation": found, "role": Role(found.role).label}
+    user = request.user
+    if user.is_authenticated and user.email.lower() != found.email.lower():
+        context["problem"] = _(
+            "This invitation was sent to %(email)s. Log out, then log in with that address "
+            "to accept it."
+        ) % {"email": found.email}
+        return render(request, "coalition/role_invitation.html", context, status=403)
+    has_account = get_user_model().objects.filter(email__iexact=found.email).exists()
+    if not user.is_authenticated and has_account:
+        return redirect_to_login(request.get_full_path())
+    form = (
+        None
+        if user.is_authenticated
+        else RoleInvitationAccountForm(request.POST if request.method == "POST" else None)
+    )
+    if request.method == "POST":
+        try:
+            if form is None:
+                role_invitation_accept(invitation=found, person=user)
+                return _welcome(request, context["role"])
+            if form.is_valid():
+                user = role_invitation_accept_new_account(
+                    invitation=found,
+                    name=form.cleaned_data["name"],
+                    password=form.cleaned_data["password1"],
+                    language=translation.get_language() or "",
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return _welcome(request, context["role"])
+        except InvitationUnusable as unusable:
+            context["problem"] = unusable.message
+            return render(
+                request, "coalition/role_invitation.html", context, status=unusable.status
+            )
+        except RuleBroken as broken:
+            if form is None:
+                context["problem"] = broken.message
+                return render(request, "coalition/role_invitation.html", context, status=400)
+            form.add_error(broken.field if broken.field in form.fields else None, broken.message)
+    context["form"] = form
+    return render(
+        request, "coalition/role_invitation.html", context, status=form_status(request, form)
+    )
+
+
+def _welcome(request: HttpRequest, role: str) -> HttpResponse:
+    coalition = Coalition.objects.filter(pk=1).only("name").first()
+    messages.success(
+        request,
+        _("Welcome: you are now %(role)s of %(coalition)s.")
+        % {"role": role, "coalition": coalition.name if coalition else settings.COALITION_NAME},
+    )
+    return redirect("home")
 
 
 @require_http_methods(["GET", "POST"])
@@ -107,6 +253,8 @@ def places(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [
+    path("network/people/", people, name="network_people"),
+    path("network/invitations/<str:token>/", invitation, name="network_invitation"),
     path("network/roles/", roles, name="network_roles"),
     path("network/places/", places, name="network_places"),
 ]

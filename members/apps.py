@@ -7,7 +7,13 @@ class MembersConfig(AppConfig):
     verbose_name = _("Groups and people")
 
     def ready(self) -> None:
+        from coalition.accounts import account_maker_register
+
         # handlers connects the receivers; setup_hooks lends the frame's first run its parts.
         from members import handlers, setup_hooks  # noqa: F401
+        from members.services.accounts import account_create_verified
 
         setup_hooks.register()
+
+        # Role invitations (coalition/) make accounts through members' service.
+        account_maker_register(account_create_verified)

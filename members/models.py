@@ -8,6 +8,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coalition.search import search_normalise
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -62,6 +64,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Kept by the notifications app in the same transaction as each change, so
     # the menu shows the count without a query on every page.
     notifications_unread = models.PositiveIntegerField(_("unread notifications"), default=0)
+    # Name and email, casefolded and without accents, so stewards find "Hélène"
+    # by typing "helene" on any database (coalition/search.py). Kept by save();
+    # a queryset .update() of name or email must set it too (see search_text_for).
+    search_text = models.TextField(editable=False, blank=True, default="")
 
     objects = UserManager()
 
@@ -83,6 +89,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
 
+    def save(self, *args, **kwargs) -> None:
+        self.search_text = search_text_for(name=self.name, email=self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "email"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
     def get_full_name(self) -> str:
         return self.name or self.email
 
@@ -92,6 +105,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def first_name(self) -> str:
         return self.name.split(" ")[0] if self.name else ""
+
+
+def search_text_for(*, name: str, email: str) -> str:
+    """What a person is found by: their name and email address, normalised for search."""
+    return search_normalise(f"{name} {email}")
 
 
 class GroupKind(models.TextChoices):

@@ -1,13 +1,12 @@
-"""What the members app lends the frame's first run: the steward's account, and the
-"invite the first groups" next step (coalition/setup_hooks.py, coalition/next_steps.py)."""
+"""What the members app lends the frame's first run: the "invite the first groups" next step
+(coalition/next_steps.py). The steward's account is made through coalition/accounts.py."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from coalition import next_steps, setup_hooks
+from coalition import next_steps
 from members.models import Invitation, InvitationKind
-from members.services.first_run import account_create_verified
 
 
 def _groups_invited() -> bool:
@@ -15,7 +14,6 @@ def _groups_invited() -> bool:
 
 
 def register() -> None:
-    setup_hooks.account_create_register(account_create_verified)
     next_steps.register(
         "groups",
         title=_("Invite the first groups"),

@@ -66,7 +66,7 @@ def _account_erase(person) -> int:
     from django.contrib.sessions.models import Session
 
     from coalition.models import AuditEntry, NetworkRole
-    from members.models import User
+    from members.models import User, search_text_for
 
     EmailAddress.objects.filter(user=person).delete()
     if apps.is_installed("allauth.mfa"):
@@ -77,9 +77,12 @@ def _account_erase(person) -> int:
     person.skills.clear()
     person.working_groups.clear()
     person.caucuses.clear()
+    erased_email = placeholder_email("person", person.pk)
     User.objects.filter(pk=person.pk).update(
-        email=placeholder_email("person", person.pk),
+        email=erased_email,
         name=ERASED_NAME,
+        # .update() skips User.save(): the old name must not stay searchable.
+        search_text=search_text_for(name=ERASED_NAME, email=erased_email),
         phone="",
         language="",
         is_active=False,
@@ -257,6 +260,30 @@ def _roles_export(person) -> list[dict]:
     from coalition.models import NetworkRole
 
     return _values(NetworkRole.objects.filter(person=person), "role", "granted_at")
+
+
+def _role_invitations_export_address(email: str) -> list[dict]:
+    from coalition.models import RoleInvitation
+
+    return _values(
+        RoleInvitation.objects.filter(email__iexact=email),
+        "role", "reason", "email", "created_at", "expires_at", "accepted_at", "withdrawn_at",
+    )  # fmt: skip
+
+
+def _role_invitations_erase_address(email: str) -> int:
+    """The address goes; a link still waiting stops working (nobody may accept it for them)."""
+    from coalition.models import RoleInvitation
+
+    count = 0
+    for pk in RoleInvitation.objects.filter(email__iexact=email).values_list("pk", flat=True):
+        count += RoleInvitation.objects.filter(pk=pk).update(
+            email=placeholder_email("role-invitation", pk), reason=""
+        )
+    RoleInvitation.objects.filter(
+        email__endswith=f"@{ERASED_DOMAIN}", accepted_at__isnull=True, withdrawn_at__isnull=True
+    ).update(withdrawn_at=timezone.now())
+    return count
 
 
 def _audit_export(person) -> list[dict]:
@@ -445,6 +472,14 @@ def _register_all() -> None:
         order=10,
     )
     register("network_roles", export=_roles_export, erase=_nothing)
+    register(
+        "role_invitations",
+        export=lambda person: _role_invitations_export_address(person.email),
+        erase=lambda person: _role_invitations_erase_address(person.email),
+        export_address=_role_invitations_export_address,
+        erase_address=_role_invitations_erase_address,
+        order=10,
+    )
     register("audit_entries_by_me", export=_audit_export, erase=_nothing)
     register("actions_posted", export=_actions_export, erase=_nothing)
     register(

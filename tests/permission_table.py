@@ -84,7 +84,13 @@ EXPECTED: dict[str, Expect] = {
     "privacy": Expect(get=everyone()),
     # Django's view: back to the page (or home), for everyone.
     "set_language": Expect(get=everyone(302), post=everyone(302)),
-    "network_roles": Expect(get=only(STEWARD), post=only(STEWARD, 400)),
+    "network_people": Expect(get=only(MANAGE_ROLES), post=only(MANAGE_ROLES, 400)),
+    # The old roles page sends stewards on to the people page, for good.
+    "network_roles": Expect(get=only(MANAGE_ROLES, 301)),
+    # Anyone may follow an invitation link; one that never existed is a 404.
+    "network_invitation": Expect(
+        get=everyone(404), post=everyone(404), kwargs={"token": "not-a-real-token"}
+    ),
     "network_places": Expect(get=only(STEWARD), post=only(STEWARD, 400)),
     "network_next_steps": Expect(get=only(MANAGE_ROLES)),
     # First-run setup: without a setup link in the session, nobody finds it.

@@ -1,13 +1,13 @@
-"""Stewards keep the network's roles and places in the app."""
+"""Stewards and the steering committee keep the network's places in the app; the old roles
+page now leads to the people page (tests/coalition/test_people_page.py)."""
 
 import pytest
 
-from coalition.models import NetworkRole, Place, PlaceKind
+from coalition.models import Place, PlaceKind
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("url", ["/network/roles/", "/network/places/"])
 @pytest.mark.parametrize(
     ("who", "status"),
     [
@@ -19,43 +19,29 @@ pytestmark = pytest.mark.django_db
         ("steward", 200),
     ],
 )
-def test_only_stewards_and_the_steering_committee_get_in(client, request, url, who, status):
+def test_only_stewards_and_the_steering_committee_keep_places(client, request, who, status):
     if who != "anonymous":
         client.force_login(request.getfixturevalue(who))
 
-    assert client.get(url).status_code == status
+    assert client.get("/network/places/").status_code == status
     # An empty form is refused as bad input by those who may post, and by
     # permission by everyone else.
-    assert client.post(url, {}).status_code == (400 if status == 200 else status)
+    assert client.post("/network/places/", {}).status_code == (400 if status == 200 else status)
 
 
-def test_a_steward_gives_and_removes_a_role(client, steward, outsider):
+def test_the_old_roles_page_sends_stewards_to_the_people_page(client, steward):
     client.force_login(steward)
 
-    client.post("/network/roles/", {"email": "OUTSIDER@example.net", "role": "weaver"})
-    grant = NetworkRole.objects.get(person=outsider)
-    assert grant.role == "weaver" and grant.granted_by == steward
+    response = client.get("/network/roles/")
 
-    client.post("/network/roles/", {"revoke": grant.pk})
-    assert not NetworkRole.objects.filter(person=outsider).exists()
+    assert response.status_code == 301
+    assert response["Location"] == "/network/people/"
 
 
-def test_an_unknown_address_is_a_clear_error(client, steward):
-    client.force_login(steward)
+def test_the_steering_committee_no_longer_opens_the_roles_page(client, steering_member):
+    client.force_login(steering_member)
 
-    response = client.post("/network/roles/", {"email": "nobody@example.net", "role": "weaver"})
-
-    assert response.status_code == 400
-    assert "No account with that address" in response.content.decode()
-
-
-def test_a_steward_cannot_remove_their_own_stewardship(client, steward):
-    client.force_login(steward)
-    own = NetworkRole.objects.get(person=steward)
-
-    client.post("/network/roles/", {"revoke": own.pk})
-
-    assert NetworkRole.objects.filter(pk=own.pk).exists()
+    assert client.get("/network/roles/").status_code == 403
 
 
 def test_a_steward_adds_places_in_the_tree(client, steward):
@@ -79,19 +65,6 @@ def test_a_place_larger_than_its_parent_is_refused(client, steward, place):
 
     assert response.status_code == 400
     assert "cannot sit inside" in response.content.decode()
-
-
-@pytest.mark.parametrize("revoke", ["abc", "²", "9" * 30, "-1", "1.5"])
-def test_removing_a_role_that_cannot_exist_is_a_400_and_removes_nothing(
-    client, steward, outsider, revoke
-):
-    NetworkRole.objects.create(person=outsider, role="weaver")
-    client.force_login(steward)
-
-    response = client.post("/network/roles/", {"revoke": revoke})
-
-    assert response.status_code == 400
-    assert NetworkRole.objects.filter(person=outsider).exists()
 
 
 @pytest.mark.parametrize("parent", ["²", "9" * 30, "abc"])

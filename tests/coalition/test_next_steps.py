@@ -81,7 +81,7 @@ def test_the_menu_entry_costs_a_stewards_pages_no_query(client, steward):
 
     client.force_login(steward)
     with CaptureQueriesContext(connection) as queries:
-        page = client.get("/network/roles/").content.decode()
+        page = client.get("/network/people/").content.decode()
 
     assert 'href="/network/next-steps/"' in page
     assert not [q for q in queries.captured_queries if "members_invitation" in q["sql"]]

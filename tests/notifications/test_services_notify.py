@@ -195,7 +195,7 @@ def test_a_role_given_is_news_for_the_person_who_got_it(
 
     ana = make_person("ana@example.net", name="Ana Lima")
     with django_capture_on_commit_callbacks(execute=True):
-        role_grant(person=ana, role="weaver", by=steward)
+        role_grant(person=ana, role="weaver", by=steward, reason="Runs the east side")
 
     notice = Notification.objects.get(recipient=ana)
     assert notice.kind == "role_given"

@@ -91,8 +91,8 @@ def rich_person(make_person, group, weaver, steward):
         title="Clean air zone adopted", won_on=dt.date.today(), place=group.place,
         level="city", recorded_by=person,
     )  # fmt: skip
-    role_grant(person=person, role="weaver", by=steward)
-    role_grant(person=weaver, role="facilitator", by=person)
+    role_grant(person=person, role="weaver", by=steward, reason="Runs the river pipeline")
+    role_grant(person=weaver, role="facilitator", by=person, reason="Chairs the assembly")
     ApiToken.objects.create(person=person, name="laptop", prefix="abc", key_hash="e" * 64)
     from exchange.models import PersonAddress, Tag, Tagging
 

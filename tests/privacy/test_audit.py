@@ -146,9 +146,10 @@ def test_giving_and_removing_a_network_role_writes_one_entry_each(client, stewar
 
     person = make_person("rolee@example.net", name="Rory Rolee")
     client.force_login(steward)
-    client.post(reverse("network_roles"), {"email": "rolee@example.net", "role": "weaver"})
-    grant = NetworkRole.objects.get(person=person)
-    client.post(reverse("network_roles"), {"revoke": grant.pk})
+    change = {"person": person.pk, "role": "weaver", "reason": "Weaves the east side"}
+    client.post(reverse("network_people"), {"action": "grant", **change})
+    assert NetworkRole.objects.filter(person=person).exists()
+    client.post(reverse("network_people"), {"action": "revoke", **change})
 
     logged = list(AuditEntry.objects.order_by("id").values_list("verb", "actor", "subject"))
     assert logged == [

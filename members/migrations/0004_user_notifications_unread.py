@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0002_groups_outreach_relationships'),
+        ('members', '0003_user_search_text'),
     ]
 
     operations = [
