@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Prefetch, Q
 
 from coalition.models import Place, Principle, PrivacyPolicy, StatementVersion
 
@@ -36,3 +37,30 @@ def place_subtree(place: Place):
 def places_for_choice() -> list[Place]:
     """Every place, in tree order, for select boxes (names indented by depth)."""
     return list(Place.objects.only("id", "name", "kind", "depth", "path").order_by("path"))
+
+
+PLACES_PER_PAGE = 100
+
+
+def places_page(*, name: str = "", under: Place | None = None, page: object = 1) -> Page:
+    """One page of the place tree in tree order, narrowed by name or to a subtree.
+
+    Two queries whatever the tree's size (the count and the page); each place
+    carries ``parent_name`` so same-named places can be told apart.
+    """
+    places = Place.objects.annotate(parent_name=F("parent__name")).only(
+        "id", "name", "kind", "depth", "path", "parent_id"
+    )
+    if under is not None:
+        places = places.filter(path__startswith=under.path)
+    if name:
+        places = places.filter(name__icontains=name)
+    return Paginator(places.order_by("path"), PLACES_PER_PAGE).get_page(page)
+
+
+def place_ancestors(place: Place) -> list[Place]:
+    """The places ``place`` sits in, outermost first (one query, read from its path)."""
+    ids = [int(segment, 16) for segment in place.path.split("/") if segment][:-1]
+    if not ids:
+        return []
+    return list(Place.objects.filter(pk__in=ids).only("id", "name", "path").order_by("path"))

@@ -9,3 +9,13 @@ Arguments: ``version`` (the ``StatementVersion``), ``by`` (the person who
 published it, or None). Sent once per publication, from ``statement_publish``;
 not sent for drafts or when a published version is edited in the admin.
 """
+
+places_changed = Signal()
+"""Sent after places were moved, merged or deleted, once the change is committed.
+
+Arguments: ``change`` ("move", "merge" or "delete") and ``place_ids`` (the
+places concerned: the moved place; the kept place then the absorbed ones; the
+deleted place). Sent by ``place_relocate``, ``place_merge`` and ``place_delete``;
+not sent for renames or new places, which change no place's position. Figures
+kept per place path (the dashboard's rollups) are rebuilt on it.
+"""

@@ -85,6 +85,9 @@ EXPECTED: dict[str, Expect] = {
     "set_language": Expect(get=everyone(302), post=everyone(302)),
     "network_roles": Expect(get=only(STEWARD), post=only(STEWARD, 400)),
     "network_places": Expect(get=only(STEWARD), post=only(STEWARD, 400)),
+    "network_places_add_many": Expect(get=only(STEWARD), post=only(STEWARD, 400)),
+    # An empty POST names no change (rename, move, merge, delete): 400.
+    "network_place": Expect(get=only(STEWARD), post=only(STEWARD, 400), kwargs={"pk": "place"}),
     "statement_versions": Expect(get=only(PUBLISH_STATEMENT), post=only(PUBLISH_STATEMENT, 400)),
     # Version 1 is already published: the steering committee is told so (302 back).
     "statement_version_publish": Expect(post=only(PUBLISH_STATEMENT, 302), kwargs={"number": 1}),
