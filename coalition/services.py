@@ -92,6 +92,34 @@ def statement_draft_create(
 
 
 @transaction.atomic
+def statement_draft_update(
+    *,
+    version: StatementVersion,
+    title: str,
+    text: str,
+    principles: list[tuple[str, str]],
+    by=None,
+) -> StatementVersion:
+    """Edit a draft's title, text and principles; a published version never changes."""
+    locked = StatementVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.published_at is not None:
+        raise RuleBroken(_("Published versions are read-only: draft a new version instead."))
+    if not title.strip() or not text.strip():
+        raise RuleBroken(_("A statement needs a title and a text."))
+    if not principles:
+        raise RuleBroken(_("A statement needs at least one principle."), field="principles")
+    locked.title = title.strip()
+    locked.text = text
+    locked.save(update_fields=["title", "text"])
+    locked.principles.all().delete()
+    Principle.objects.bulk_create(
+        Principle(version=locked, position=index, title=p_title, text=p_text)
+        for index, (p_title, p_text) in enumerate(principles)
+    )
+    return locked
+
+
+@transaction.atomic
 def statement_publish(*, version: StatementVersion, by=None) -> StatementVersion:
     """Publish a draft: it becomes the current statement.
 
@@ -110,6 +138,9 @@ def statement_publish(*, version: StatementVersion, by=None) -> StatementVersion
     locked.published_at = timezone.now()
     locked.published_by = by
     locked.save(update_fields=["published_at", "published_by"])
+    audit.record(
+        by, AuditVerb.STATEMENT_PUBLISHED, f"statement v{locked.number}", number=locked.number
+    )
     transaction.on_commit(
         lambda: signals.statement_published.send(sender=StatementVersion, version=locked, by=by)
     )
