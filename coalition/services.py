@@ -438,7 +438,8 @@ def _merge_into(absorbed: Place, kept: Place, moved: dict[str, int], gone: list[
                     }
                 ) from None
         if count:
-            key = str(model._meta.verbose_name_plural)
+            # The model's label, not its (translated) name: the log reads the same in any language.
+            key = model._meta.label_lower
             moved[key] = moved.get(key, 0) + count
     Place.objects.filter(pk=absorbed.pk).delete()
     gone.append(absorbed.pk)
@@ -451,7 +452,8 @@ def place_merge(*, absorbed: Place, kept: Place, by=None) -> dict[str, int]:
     Every row that points at ``absorbed`` (groups, actions, wins, days of action
     covering it, whatever another app adds) points at ``kept`` afterwards; the
     places inside ``absorbed`` move inside ``kept`` (same-named ones merge in
-    turn); then ``absorbed`` is deleted. All or nothing. Returns {what: count}.
+    turn); then ``absorbed`` is deleted. All or nothing. Returns {model label or
+    "places": count moved}.
     """
     absorbed = Place.objects.select_for_update().get(pk=absorbed.pk)
     kept = Place.objects.select_for_update().get(pk=kept.pk)

@@ -219,7 +219,9 @@ def test_a_merge_is_written_to_the_log_with_counts(tree, both_used, steward):
     assert detail["change"] == "merge"
     assert detail["kept"] == tree["city"].pk
     assert set(detail["absorbed"]) == {tree["twin"].pk, both_used["same_named"].pk}
-    assert detail["moved"]["groups"] == 2
+    assert detail["moved"]["members.group"] == 2
+    assert detail["moved"]["actions.action"] == 2
+    assert detail["moved"]["convergence.dayofaction"] == 1
     assert detail["moved"]["places"] == 1
 
 
