@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -115,3 +116,28 @@ def people_for_roles(*, query: str = "", limit: int = PEOPLE_SHOWN) -> list:
         )
         .order_by("name", "email")[: limit + 1]
     )
+PLACES_PER_PAGE = 100
+
+
+def places_page(*, name: str = "", under: Place | None = None, page: object = 1) -> Page:
+    """One page of the place tree in tree order, narrowed by name or to a subtree.
+
+    Two queries whatever the tree's size (the count and the page); each place
+    carries ``parent_name`` so same-named places can be told apart.
+    """
+    places = Place.objects.annotate(parent_name=F("parent__name")).only(
+        "id", "name", "kind", "depth", "path", "parent_id"
+    )
+    if under is not None:
+        places = places.filter(path__startswith=under.path)
+    if name:
+        places = places.filter(name__icontains=name)
+    return Paginator(places.order_by("path"), PLACES_PER_PAGE).get_page(page)
+
+
+def place_ancestors(place: Place) -> list[Place]:
+    """The places ``place`` sits in, outermost first (one query, read from its path)."""
+    ids = [int(segment, 16) for segment in place.path.split("/") if segment][:-1]
+    if not ids:
+        return []
+    return list(Place.objects.filter(pk__in=ids).only("id", "name", "path").order_by("path"))

@@ -3,9 +3,12 @@ first-run setup."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import secrets
 import zoneinfo
+from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import formataddr, parseaddr
 
@@ -13,13 +16,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Max, Value
 from django.db.models.functions import Concat, Substr
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from coalition import audit, setup_hooks, signals
 from coalition.accounts import account_create_verified
@@ -79,6 +83,11 @@ def place_move(*, place: Place, parent: Place | None) -> Place:
         raise RuleBroken(_("A place cannot move inside itself."), field="parent")
     if parent is not None and place.kind >= parent.kind:
         raise RuleBroken(_("A place must be smaller than the one it sits in."), field="parent")
+    if Place.objects.filter(parent=parent, name__iexact=place.name).exclude(pk=place.pk).exists():
+        raise RuleBroken(
+            _("There is already a place called %(name)s there.") % {"name": place.name},
+            field="parent",
+        )
     old_path = place.path
     new_path = (parent.path if parent else "") + Place.segment(place.pk)
     depth_change = (parent.depth + 1 if parent else 0) - place.depth
@@ -110,6 +119,34 @@ def statement_draft_create(
 
 
 @transaction.atomic
+def statement_draft_update(
+    *,
+    version: StatementVersion,
+    title: str,
+    text: str,
+    principles: list[tuple[str, str]],
+    by=None,
+) -> StatementVersion:
+    """Edit a draft's title, text and principles; a published version never changes."""
+    locked = StatementVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.published_at is not None:
+        raise RuleBroken(_("Published versions are read-only: draft a new version instead."))
+    if not title.strip() or not text.strip():
+        raise RuleBroken(_("A statement needs a title and a text."))
+    if not principles:
+        raise RuleBroken(_("A statement needs at least one principle."), field="principles")
+    locked.title = title.strip()
+    locked.text = text
+    locked.save(update_fields=["title", "text"])
+    locked.principles.all().delete()
+    Principle.objects.bulk_create(
+        Principle(version=locked, position=index, title=p_title, text=p_text)
+        for index, (p_title, p_text) in enumerate(principles)
+    )
+    return locked
+
+
+@transaction.atomic
 def statement_publish(*, version: StatementVersion, by=None) -> StatementVersion:
     """Publish a draft: it becomes the current statement.
 
@@ -128,6 +165,9 @@ def statement_publish(*, version: StatementVersion, by=None) -> StatementVersion
     locked.published_at = timezone.now()
     locked.published_by = by
     locked.save(update_fields=["published_at", "published_by"])
+    audit.record(
+        by, AuditVerb.STATEMENT_PUBLISHED, f"statement v{locked.number}", number=locked.number
+    )
     transaction.on_commit(
         lambda: signals.statement_published.send(sender=StatementVersion, version=locked, by=by)
     )
@@ -656,4 +696,395 @@ def places_create_from_outline(*, text: str, under: Place | None = None) -> list
                 ) from None
             created.append(place)
         stack.append((indent, place))
+    return created
+
+
+# --- Keeping the place tree: rename, merge, delete, import -----------------------------
+#
+# The frame does not import the apps that point at places (groups, actions, days
+# of action, wins, rollups…): it finds them through Django's model relations, so
+# a new app's pointer is merged and counted without a change here.
+
+
+def _place_relations() -> list:
+    """Every relation of another model (or of Place itself, but not ``parent``) to Place.
+
+    ``get_fields(include_hidden=True)`` rather than ``related_objects``: pointers
+    declared with ``related_name="+"`` (rollups, reports) are hidden from the latter
+    and must follow a merge too.
+    """
+    relations = [
+        field
+        for field in Place._meta.get_fields(include_hidden=True)
+        if field.auto_created
+        and not field.concrete
+        and (field.one_to_many or field.one_to_one or field.many_to_many)
+        and not (field.related_model is Place and field.field.name == "parent")
+    ]
+    # A many-to-many link is handled through its relation, not its table's own key.
+    throughs = {field.through for field in relations if field.many_to_many}
+    return [field for field in relations if field.related_model not in throughs]
+
+
+def _relation_label(relation, count: int) -> str:
+    opts = relation.related_model._meta
+    return f"{count} {opts.verbose_name if count == 1 else opts.verbose_name_plural}"
+
+
+def place_usage(*, place: Place) -> dict[str, int]:
+    """{what: count} of the rows that point at ``place`` and would stop its deletion.
+
+    Rows whose relation cascades (rollups: figures derived from other rows) go
+    with the place and are not counted; every other pointer, and every
+    many-to-many link (a day of action's places), keeps the place alive.
+    """
+    usage: dict[str, int] = {}
+    for relation in _place_relations():
+        if relation.many_to_many:
+            through = relation.through
+            count = through._base_manager.filter(
+                **{relation.field.m2m_reverse_field_name(): place.pk}
+            ).count()
+        else:
+            if relation.on_delete is models.CASCADE:
+                continue
+            count = relation.related_model._base_manager.filter(
+                **{relation.field.name: place}
+            ).count()
+        if count:
+            label = _relation_label(relation, count)
+            usage[label] = count
+    return usage
+
+
+def _places_changed(*, change: str, ids: list[int]) -> None:
+    transaction.on_commit(
+        lambda: signals.places_changed.send(sender=Place, change=change, place_ids=ids)
+    )
+
+
+@transaction.atomic
+def place_rename(*, place: Place, name: str, by=None) -> Place:
+    """Give a place a new name; two places in one parent never share a name."""
+    name = name.strip()
+    if not name:
+        raise RuleBroken(_("A place needs a name."), field="name")
+    if len(name) > Place._meta.get_field("name").max_length:
+        raise RuleBroken(_("The name is too long."), field="name")
+    clash = Place.objects.filter(parent_id=place.parent_id, name__iexact=name).exclude(pk=place.pk)
+    if clash.exists():
+        raise RuleBroken(
+            _("There is already a place called %(name)s there.") % {"name": name}, field="name"
+        )
+    old = place.name
+    if old == name:
+        return place
+    Place.objects.filter(pk=place.pk).update(name=name)
+    place.name = name
+    audit.record(
+        by, AuditVerb.PLACES_CHANGED, f"place #{place.pk} renamed", change="rename",
+        place=place.pk, old_name=old, new_name=name,
+    )  # fmt: skip
+    return place
+
+
+@transaction.atomic
+def place_relocate(*, place: Place, parent: Place | None, by=None) -> Place:
+    """``place_move`` from a page: checked the same way, and written to the audit log."""
+    old_parent = place.parent_id
+    if old_parent == (parent.pk if parent else None):
+        return place
+    moved = place_move(place=place, parent=parent)
+    audit.record(
+        by, AuditVerb.PLACES_CHANGED, f"place #{place.pk} moved", change="move",
+        place=place.pk, old_parent=old_parent, new_parent=parent.pk if parent else None,
+        places_moved=Place.objects.filter(path__startswith=moved.path).count(),
+    )  # fmt: skip
+    _places_changed(change="move", ids=[place.pk])
+    return moved
+
+
+def _merge_into(absorbed: Place, kept: Place, moved: dict[str, int], gone: list[int]) -> None:
+    """Everything of ``absorbed`` to ``kept``, then delete ``absorbed`` (inside a transaction).
+
+    A child of ``absorbed`` moves under ``kept``; a child whose name ``kept``
+    already has inside it is merged into that one, so two copies of one tree
+    become one tree.
+    """
+    for child in list(Place.objects.filter(parent=absorbed).order_by("path")):
+        twin = Place.objects.filter(parent=kept, name__iexact=child.name).first()
+        if twin is not None:
+            _merge_into(child, twin, moved, gone)
+            continue
+        try:
+            place_move(place=child, parent=kept)
+        except RuleBroken as problem:
+            raise RuleBroken(
+                _("%(child)s (inside %(place)s) cannot move into %(kept)s: %(problem)s")
+                % {
+                    "child": child.name,
+                    "place": absorbed.name,
+                    "kept": kept.name,
+                    "problem": problem.message,
+                }
+            ) from None
+        moved["places"] = moved.get("places", 0) + 1
+    for relation in _place_relations():
+        model = relation.related_model
+        if relation.many_to_many:
+            through = relation.through._base_manager
+            source = relation.field.m2m_field_name()
+            target = relation.field.m2m_reverse_field_name()
+            # A row that already covers ``kept`` would be a duplicate: drop it.
+            has_kept = through.filter(**{target: kept.pk}).values(source)
+            through.filter(**{target: absorbed.pk, f"{source}__in": has_kept}).delete()
+            count = through.filter(**{target: absorbed.pk}).update(**{target: kept.pk})
+        else:
+            rows = model._base_manager.filter(**{relation.field.name: absorbed})
+            if (
+                relation.one_to_one
+                and model._base_manager.filter(**{relation.field.name: kept}).exists()
+            ):
+                raise RuleBroken(
+                    _("Both places have a %(what)s; only one can stay.")
+                    % {"what": model._meta.verbose_name}
+                )
+            try:
+                with transaction.atomic():
+                    count = rows.update(**{relation.field.name: kept})
+            except IntegrityError:
+                raise RuleBroken(
+                    _(
+                        "Some %(what)s of %(absorbed)s clash with those of %(kept)s; "
+                        "rename them first."
+                    )
+                    % {
+                        "what": model._meta.verbose_name_plural,
+                        "absorbed": absorbed.name,
+                        "kept": kept.name,
+                    }
+                ) from None
+        if count:
+            # The model's label, not its (translated) name: the log reads the same in any language.
+            key = model._meta.label_lower
+            moved[key] = moved.get(key, 0) + count
+    Place.objects.filter(pk=absorbed.pk).delete()
+    gone.append(absorbed.pk)
+
+
+@transaction.atomic
+def place_merge(*, absorbed: Place, kept: Place, by=None) -> dict[str, int]:
+    """Merge ``absorbed`` into ``kept``: one place where there were two.
+
+    Every row that points at ``absorbed`` (groups, actions, wins, days of action
+    covering it, whatever another app adds) points at ``kept`` afterwards; the
+    places inside ``absorbed`` move inside ``kept`` (same-named ones merge in
+    turn); then ``absorbed`` is deleted. All or nothing. Returns {model label or
+    "places": count moved}.
+    """
+    absorbed = Place.objects.select_for_update().get(pk=absorbed.pk)
+    kept = Place.objects.select_for_update().get(pk=kept.pk)
+    if absorbed.pk == kept.pk:
+        raise RuleBroken(_("Choose another place to merge with."), field="into")
+    if kept.path.startswith(absorbed.path):
+        raise RuleBroken(
+            _("%(kept)s is inside %(absorbed)s: a place cannot be merged into a place inside it.")
+            % {"kept": kept.name, "absorbed": absorbed.name},
+            field="into",
+        )
+    moved: dict[str, int] = {}
+    gone: list[int] = []
+    _merge_into(absorbed, kept, moved, gone)
+    audit.record(
+        by, AuditVerb.PLACES_CHANGED, f"place #{absorbed.pk} merged into #{kept.pk}",
+        change="merge", kept=kept.pk, absorbed=gone, moved=moved,
+    )  # fmt: skip
+    _places_changed(change="merge", ids=[kept.pk, *gone])
+    return moved
+
+
+@transaction.atomic
+def place_delete(*, place: Place, by=None) -> None:
+    """Delete a place nothing uses; refused, naming what uses it, otherwise."""
+    place = Place.objects.select_for_update().get(pk=place.pk)
+    children = Place.objects.filter(parent=place).count()
+    if children:
+        raise RuleBroken(
+            ngettext(
+                "%(place)s still has %(count)d place inside it: move or delete it first.",
+                "%(place)s still has %(count)d places inside it: move or delete them first.",
+                children,
+            )
+            % {"place": place.name, "count": children}
+        )
+    usage = place_usage(place=place)
+    if usage:
+        raise RuleBroken(
+            _("%(place)s is still used by %(what)s: move them to another place, or merge.")
+            % {"place": place.name, "what": ", ".join(usage)}
+        )
+    name, pk = place.name, place.pk
+    place.delete()
+    audit.record(
+        by, AuditVerb.PLACES_CHANGED, f"place #{pk} deleted", change="delete", place=pk, name=name
+    )
+    _places_changed(change="delete", ids=[pk])
+
+
+@transaction.atomic
+def places_paste(*, text: str, under: Place | None = None, by=None) -> list[Place]:
+    """``places_create_from_outline`` from a page, written to the audit log."""
+    created = places_create_from_outline(text=text, under=under)
+    if created:
+        audit.record(
+            by, AuditVerb.PLACES_CHANGED, f"{len(created)} places added from a list",
+            change="paste", created=len(created), under=under.pk if under else None,
+            first_id=created[0].pk, last_id=created[-1].pk,
+        )  # fmt: skip
+    return created
+
+
+CSV_MAX_ROWS = 5_000
+CSV_MAX_BYTES = 2 * 1024 * 1024
+_CSV_COLUMNS = {
+    "name": "name", "nom": "name",
+    "parent": "parent", "inside": "parent", "dans": "parent",
+    "kind": "kind", "type": "kind",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _PlaceRow:
+    line: int
+    name: str
+    parent: str
+    kind: int | None
+
+
+def _csv_rows(content: bytes) -> list[_PlaceRow]:
+    if len(content) > CSV_MAX_BYTES:
+        raise RuleBroken(_("The file is larger than 2 MB; split it."))
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RuleBroken(_("The file is not UTF-8 text: save it as CSV (UTF-8).")) from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = next(reader, None)
+    columns = [_CSV_COLUMNS.get((cell or "").strip().casefold()) for cell in header or []]
+    if "name" not in columns:
+        raise RuleBroken(_("The first line must name the columns: name, parent, kind."))
+    rows: list[_PlaceRow] = []
+    max_length = Place._meta.get_field("name").max_length
+    for values in reader:
+        line = reader.line_num
+        pairs = zip(columns, values, strict=False)
+        cells = {column: (value or "").strip() for column, value in pairs if column}
+        if not any(cells.values()):
+            continue
+        if len(rows) >= CSV_MAX_ROWS:
+            raise RuleBroken(
+                _("At most %(count)s places at once; split the file.") % {"count": CSV_MAX_ROWS}
+            )
+        name = cells.get("name", "")
+        if not name:
+            raise RuleBroken(_("Line %(line)s has no place name.") % {"line": line})
+        if len(name) > max_length:
+            raise RuleBroken(_("Line %(line)s: the name is too long.") % {"line": line})
+        kind = None
+        if cells.get("kind"):
+            kind = place_kind_from_word(cells["kind"])
+            if kind is None:
+                raise RuleBroken(
+                    _("Line %(line)s: “%(word)s” is not a kind of place.")
+                    % {"line": line, "word": cells["kind"]}
+                )
+        rows.append(_PlaceRow(line=line, name=name, parent=cells.get("parent", ""), kind=kind))
+    if not rows:
+        raise RuleBroken(_("The file has no places in it."))
+    return rows
+
+
+def _parent_pending(row: _PlaceRow, names_pending: dict[str, int]) -> bool:
+    """Whether a row still to be created could be ``row``'s parent (not counting ``row``)."""
+    folded = row.parent.casefold()
+    waiting = names_pending.get(folded, 0) if folded else 0
+    return waiting - (row.name.casefold() == folded) > 0
+
+
+@transaction.atomic
+def places_import_csv(*, content: bytes, by=None) -> list[Place]:
+    """Create places from a CSV file with the columns name, parent, kind.
+
+    ``parent`` is a place's name: one in the network already or on another line
+    of the file; a name that several places have, or none, refuses the file
+    with its line number. ``kind`` is a word (city, région…) or a number
+    (1 = neighbourhood … 6 = global); left empty, a place is one scale below its
+    parent, or a nation at the top. A place that already exists in the same
+    parent is reused, so importing a file twice creates nothing. Any bad line
+    refuses the whole file. Returns the places created.
+    """
+    rows = _csv_rows(content)
+    created: list[Place] = []
+    # Rows wait until every row that could be their parent (same name) is done.
+    pending = {row.line: row for row in rows}
+    names_pending: dict[str, int] = {}
+    for row in rows:
+        folded = row.name.casefold()
+        names_pending[folded] = names_pending.get(folded, 0) + 1
+    while pending:
+        ready = [row for row in pending.values() if not _parent_pending(row, names_pending)]
+        if not ready:
+            first = min(pending.values(), key=lambda row: row.line)
+            raise RuleBroken(
+                _("Line %(line)s: %(name)s sits, through its parents, inside itself.")
+                % {"line": first.line, "name": first.name}
+            )
+        for row in ready:
+            parent = None
+            if row.parent:
+                matches = list(Place.objects.filter(name__iexact=row.parent)[:2])
+                if not matches:
+                    raise RuleBroken(
+                        _("Line %(line)s: no place is called “%(parent)s”.")
+                        % {"line": row.line, "parent": row.parent}
+                    )
+                if len(matches) > 1:
+                    raise RuleBroken(
+                        _(
+                            "Line %(line)s: several places are called “%(parent)s”; "
+                            "rename one of them first so the file can say which."
+                        )
+                        % {"line": row.line, "parent": row.parent}
+                    )
+                parent = matches[0]
+            place = Place.objects.filter(parent=parent, name__iexact=row.name).first()
+            if place is None:
+                kind = row.kind
+                if kind is None:
+                    kind = parent.kind - 1 if parent is not None else PlaceKind.NATION
+                    if kind < PlaceKind.NEIGHBOURHOOD:
+                        raise RuleBroken(
+                            _("Line %(line)s: %(name)s would sit below a neighbourhood.")
+                            % {"line": row.line, "name": row.name}
+                        )
+                try:
+                    place = place_create(name=row.name, kind=kind, parent=parent)
+                except RuleBroken as problem:
+                    raise RuleBroken(
+                        _("Line %(line)s: %(problem)s")
+                        % {"line": row.line, "problem": problem.message}
+                    ) from None
+                created.append(place)
+            del pending[row.line]
+            names_pending[row.name.casefold()] -= 1
+    if created:
+        audit.record(
+            by, AuditVerb.PLACES_CHANGED, f"{len(created)} places imported from a file",
+            change="import", created=len(created), rows=len(rows),
+            first_id=created[0].pk, last_id=created[-1].pk,
+        )  # fmt: skip
     return created

@@ -17,3 +17,13 @@ Arguments: ``person`` (who got it), ``role`` (a ``Role`` value), ``by`` (who
 gave it, or None for a command or a setup). Sent from ``role_grant`` only when
 the role is new; not sent when the admin adds a role directly.
 """
+
+places_changed = Signal()
+"""Sent after places were moved, merged or deleted, once the change is committed.
+
+Arguments: ``change`` ("move", "merge" or "delete") and ``place_ids`` (the
+places concerned: the moved place; the kept place then the absorbed ones; the
+deleted place). Sent by ``place_relocate``, ``place_merge`` and ``place_delete``;
+not sent for renames or new places, which change no place's position. Figures
+kept per place path (the dashboard's rollups) are rebuilt on it.
+"""

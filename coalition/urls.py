@@ -20,6 +20,12 @@ urlpatterns = [
     *views_network.urlpatterns,
     *views_setup.urlpatterns,
     path("statement/versions/", views.statement_versions, name="statement_versions"),
+    path("statement/versions/<int:number>/", views.statement_version, name="statement_version"),
+    path(
+        "statement/versions/<int:number>/preview/",
+        views.statement_version_preview,
+        name="statement_version_preview",
+    ),
     path(
         "statement/versions/<int:number>/publish/",
         views.statement_version_publish,

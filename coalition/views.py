@@ -1,18 +1,20 @@
 """Pages of the frame: home, the health check, statement versions."""
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from coalition import health
 from coalition.errors import RuleBroken
 from coalition.forms import StatementDraftForm, id_from
-from coalition.models import StatementVersion
+from coalition.hooks import groups_to_resign_count
+from coalition.models import Principle, StatementVersion
 from coalition.permissions import permission_required
-from coalition.services import statement_draft_create, statement_publish
+from coalition.services import statement_draft_create, statement_draft_update, statement_publish
 
 
 @require_safe
@@ -53,7 +55,7 @@ def statement_versions(request: HttpRequest) -> HttpResponse:
         form = StatementDraftForm(request.POST)
         if form.is_valid():
             try:
-                statement_draft_create(
+                draft = statement_draft_create(
                     title=form.cleaned_data["title"],
                     text=form.cleaned_data["text"],
                     principles=form.cleaned_data["principles"],
@@ -63,7 +65,7 @@ def statement_versions(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, problem.message)
             else:
                 messages.success(request, _("Draft saved. Publish it when the network agrees."))
-                return redirect("statement_versions")
+                return redirect("statement_version", number=draft.number)
         status = 400
     else:
         initial = {}
@@ -84,24 +86,114 @@ def statement_versions(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+def _principles_text(version: StatementVersion) -> str:
+    return "\n".join(
+        f"{p.title}: {p.text}" if p.text else p.title for p in version.principles.all()
+    )
+
+
+def _version_or_404(number: int) -> StatementVersion:
+    wanted = id_from(number)
+    if wanted is None:
+        raise Http404
+    return get_object_or_404(
+        StatementVersion.objects.prefetch_related(
+            Prefetch("principles", queryset=Principle.objects.order_by("position", "id"))
+        ),
+        number=wanted,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("publish_statement")
+def statement_version(request: HttpRequest, number: int) -> HttpResponse:
+    """One version: a draft is opened again and edited; a published one is only read."""
+    version = _version_or_404(number)
+    form = None
+    status = 200
+    if request.method == "POST":
+        if version.is_published:
+            messages.error(
+                request, _("Published versions are read-only: draft a new version instead.")
+            )
+            status = 400
+        else:
+            form = StatementDraftForm(request.POST)
+            if form.is_valid():
+                try:
+                    statement_draft_update(
+                        version=version,
+                        title=form.cleaned_data["title"],
+                        text=form.cleaned_data["text"],
+                        principles=form.cleaned_data["principles"],
+                        by=request.user,
+                    )
+                except RuleBroken as problem:
+                    form.add_error(None, problem.message)
+                else:
+                    messages.success(request, _("Draft saved."))
+                    return redirect("statement_version", number=version.number)
+            status = 400
+    elif not version.is_published:
+        form = StatementDraftForm(
+            initial={
+                "title": version.title,
+                "text": version.text,
+                "principles": _principles_text(version),
+            }
+        )
+    return render(
+        request,
+        "coalition/statement_version.html",
+        {"version": version, "form": form},
+        status=status,
+    )
+
+
+@require_safe
+@permission_required("publish_statement")
+def statement_version_preview(request: HttpRequest, number: int) -> HttpResponse:
+    """The version as it will read on /statement/ once published."""
+    version = _version_or_404(number)
+    return render(request, "coalition/statement_preview.html", {"version": version})
+
+
+@require_http_methods(["GET", "POST"])
 @permission_required("publish_statement")
 def statement_version_publish(request: HttpRequest, number: int) -> HttpResponse:
-    version = get_object_or_404(StatementVersion, number=number)
-    try:
-        statement_publish(version=version, by=request.user)
-    except RuleBroken as problem:
-        messages.error(request, problem.message)
-    else:
-        messages.success(
-            request,
-            _(
-                "Version %(number)s is now the statement. Groups that signed an earlier "
-                "version are asked to sign again."
-            )
-            % {"number": version.number},
-        )
-    return redirect("statement_versions")
+    """Say how many groups will be asked to re-sign, and publish once confirmed."""
+    version = _version_or_404(number)
+    problem = ""
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            problem = _("Confirm to publish: nothing was published.")
+        else:
+            try:
+                statement_publish(version=version, by=request.user)
+            except RuleBroken as broken:
+                problem = broken.message
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Version %(number)s is now the statement. Groups that signed an "
+                        "earlier version are asked to sign again."
+                    )
+                    % {"number": version.number},
+                )
+                return redirect("statement_versions")
+        status = 400
+    return render(
+        request,
+        "coalition/statement_publish.html",
+        {
+            "version": version,
+            "problem": problem,
+            "to_resign": None if version.is_published else groups_to_resign_count(version=version),
+        },
+        status=status,
+    )
 
 
 @require_safe

@@ -10,30 +10,47 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from coalition.errors import RuleBroken
 from coalition.forms import (
-    IdChoiceField,
     PeopleSearchForm,
     RoleChangeForm,
     RoleInvitationAccountForm,
     RoleInvitationWithdrawForm,
     RoleInviteForm,
+    id_from,
 )
-from coalition.models import Coalition, Place, PlaceKind, Role
+from coalition.forms_places import (
+    PlaceCsvForm,
+    PlaceDeleteForm,
+    PlaceForm,
+    PlaceMergeForm,
+    PlaceMoveForm,
+    PlaceOutlineForm,
+    PlaceRenameForm,
+)
+from coalition.models import Coalition, Place, Role
 from coalition.permissions import check, forget_roles, permission_required
 from coalition.responses import form_status
-from coalition.selectors import PEOPLE_SHOWN, people_for_roles
+from coalition.selectors import PEOPLE_SHOWN, people_for_roles, place_ancestors, places_page
 from coalition.services import (
+    CSV_MAX_BYTES,
     InvitationUnusable,
     place_create,
+    place_delete,
+    place_merge,
+    place_relocate,
+    place_rename,
+    place_usage,
+    places_import_csv,
+    places_paste,
     role_grant,
     role_invitation_accept,
     role_invitation_accept_new_account,
@@ -43,19 +60,6 @@ from coalition.services import (
     role_invitations_pending,
     role_revoke,
 )
-
-
-class PlaceForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
-    kind = forms.TypedChoiceField(
-        label=gettext_lazy("Kind of place"), choices=PlaceKind.choices, coerce=int
-    )
-    parent = IdChoiceField(
-        label=gettext_lazy("Inside"),
-        queryset=Place.objects.order_by("path"),
-        required=False,
-        empty_label=gettext_lazy("Nowhere: a top-level place"),
-    )
 
 
 @require_safe
@@ -222,11 +226,20 @@ def _welcome(request: HttpRequest, role: str) -> HttpResponse:
     return redirect("home")
 
 
+def _form_error(form: forms.Form, problem: RuleBroken) -> None:
+    form.add_error(problem.field if problem.field in form.fields else None, problem.message)
+
+
+def _under(request: HttpRequest) -> Place | None:
+    pk = id_from(request.GET.get("under", ""))
+    return Place.objects.filter(pk=pk).first() if pk else None
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required("steward")
 def places(request: HttpRequest) -> HttpResponse:
+    """The place tree, a page at a time, and a form to add one place."""
     form = PlaceForm()
-    status = 200
     if request.method == "POST":
         form = PlaceForm(request.POST)
         if form.is_valid():
@@ -237,17 +250,138 @@ def places(request: HttpRequest) -> HttpResponse:
                     parent=form.cleaned_data["parent"],
                 )
             except RuleBroken as problem:
-                form.add_error(
-                    problem.field if problem.field in form.fields else None, problem.message
-                )
+                _form_error(form, problem)
             else:
                 messages.success(request, _("%(place)s added.") % {"place": place.name})
+                return redirect("network_places")
+    name = request.GET.get("q", "").strip()[:120]
+    under = _under(request)
+    page = places_page(name=name, under=under, page=request.GET.get("page"))
+    query = {key: value for key, value in (("q", name), ("under", under and under.pk)) if value}
+    return render(
+        request,
+        "coalition/places.html",
+        {
+            "page": page,
+            "form": form,
+            "name": name,
+            "under": under,
+            "querystring": urlencode(query),
+        },
+        status=form_status(request, form),
+    )
+
+
+PLACE_FORMS = {
+    "rename": PlaceRenameForm,
+    "move": PlaceMoveForm,
+    "merge": PlaceMergeForm,
+    "delete": PlaceDeleteForm,
+}
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("steward")
+def place_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """One place: rename it, move it, merge it into another, or delete it."""
+    place = get_object_or_404(Place, pk=pk)
+    forms_shown = {
+        "rename": PlaceRenameForm(initial={"name": place.name}),
+        "move": PlaceMoveForm(initial={"parent": place.parent_id}),
+        "merge": PlaceMergeForm(),
+        "delete": PlaceDeleteForm(),
+    }
+    status = 200
+    if request.method == "POST":
+        chosen = request.POST.get("form", "")
+        if chosen not in PLACE_FORMS:
+            return HttpResponseBadRequest(_("That is not a change to a place."))
+        form = forms_shown[chosen] = PLACE_FORMS[chosen](request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if chosen == "rename":
+                    place_rename(place=place, name=data["name"], by=request.user)
+                    messages.success(request, _("Renamed %(place)s.") % {"place": place.name})
+                elif chosen == "move":
+                    place_relocate(place=place, parent=data["parent"], by=request.user)
+                    messages.success(request, _("Moved %(place)s.") % {"place": place.name})
+                elif chosen == "merge":
+                    kept = data["into"]
+                    place_merge(absorbed=place, kept=kept, by=request.user)
+                    messages.success(
+                        request,
+                        _("%(absorbed)s is merged into %(kept)s.")
+                        % {"absorbed": place.name, "kept": kept.name},
+                    )
+                    return redirect("network_place", pk=kept.pk)
+                else:
+                    place_delete(place=place, by=request.user)
+                    messages.success(request, _("%(place)s deleted.") % {"place": place.name})
+                    return redirect("network_places")
+            except RuleBroken as problem:
+                _form_error(form, problem)
+            else:
+                return redirect("network_place", pk=place.pk)
+        status = 400
+    return render(
+        request,
+        "coalition/place_edit.html",
+        {
+            "place": place,
+            "ancestors": place_ancestors(place),
+            "children": Place.objects.filter(parent=place).count(),
+            "usage": place_usage(place=place),
+            "forms": forms_shown,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("steward")
+def places_add_many(request: HttpRequest) -> HttpResponse:
+    """Many places at once: a pasted indented list, or a CSV file (name, parent, kind)."""
+    outline = PlaceOutlineForm(prefix="outline")
+    upload = PlaceCsvForm(prefix="csv")
+    status = 200
+    if request.method == "POST":
+        chosen = request.POST.get("form", "")
+        if chosen not in {"outline", "csv"}:
+            return HttpResponseBadRequest(_("Paste a list or choose a file."))
+        if chosen == "outline":
+            form = outline = PlaceOutlineForm(request.POST, prefix="outline")
+        else:
+            form = upload = PlaceCsvForm(request.POST, request.FILES, prefix="csv")
+        if form.is_valid():
+            try:
+                if chosen == "outline":
+                    created = places_paste(
+                        text=form.cleaned_data["text"],
+                        under=form.cleaned_data["under"],
+                        by=request.user,
+                    )
+                else:
+                    created = places_import_csv(
+                        content=form.cleaned_data["file"].read(CSV_MAX_BYTES + 1),
+                        by=request.user,
+                    )
+            except RuleBroken as problem:
+                _form_error(form, problem)
+            else:
+                messages.success(
+                    request,
+                    ngettext("%(count)d place added.", "%(count)d places added.", len(created))
+                    % {"count": len(created)}
+                    if created
+                    else _("Every place was already there: nothing added."),
+                )
                 return redirect("network_places")
         status = 400
     return render(
         request,
-        "coalition/places.html",
-        {"places": Place.objects.order_by("path"), "form": form},
+        "coalition/places_add_many.html",
+        {"outline": outline, "upload": upload},
         status=status,
     )
 
@@ -257,4 +391,6 @@ urlpatterns = [
     path("network/invitations/<str:token>/", invitation, name="network_invitation"),
     path("network/roles/", roles, name="network_roles"),
     path("network/places/", places, name="network_places"),
+    path("network/places/add-many/", places_add_many, name="network_places_add_many"),
+    path("network/places/<int:pk>/", place_edit, name="network_place"),
 ]

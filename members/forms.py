@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coalition.forms import IdChoiceField, IdMultipleChoiceField
-from coalition.models import Place
+from coalition.forms_places import CHECKBOX_TEMPLATE
+from coalition.models import Place, PrivacyPolicy
 from coalition.place_pick import PlaceModelChoiceField
 from members.models import Group, GroupKind, MembershipRole
 
@@ -36,11 +40,52 @@ class GroupDetailsForm(forms.Form):
         label=_("Website"), required=False, max_length=200, assume_scheme="https"
     )
     listing_consent = forms.BooleanField(
-        label=_("List our group's name on the public list of signatories"), required=False
+        label=_("List our group's name on the public list of signatories"),
+        required=False,
+        template_name=CHECKBOX_TEMPLATE,
     )
 
 
-class JoinForm(GroupDetailsForm):
+class PrivacyConsentMixin:
+    """Asks consent to the published privacy policy, linked, when there is one; else nothing.
+
+    The version shown travels with the form, so consent is recorded against the
+    version the person was shown; if a newer one is published meanwhile, the
+    form asks again.
+    """
+
+    def ask_privacy_consent(self, policy: PrivacyPolicy | None) -> None:
+        self.privacy_policy = policy
+        if policy is None:
+            return
+        self.fields["agree_privacy"] = forms.BooleanField(
+            label=format_html(
+                gettext('I have read the <a href="{url}">privacy policy</a> (version {number})'),
+                url=f"{reverse('privacy')}?version={policy.number}",
+                number=policy.number,
+            ),
+            template_name=CHECKBOX_TEMPLATE,
+        )
+        self.fields["privacy_version"] = forms.IntegerField(
+            widget=forms.HiddenInput, initial=policy.number, required=False
+        )
+
+    def clean(self):
+        data = super().clean()
+        policy = self.privacy_policy
+        shown = data.get("privacy_version")
+        # A form posted without the version (a script) agrees to the current one.
+        if policy is not None and shown is not None and shown != policy.number:
+            self.add_error(
+                None, _("The privacy policy has changed: read the new version and agree again.")
+            )
+            # Shown again, the form carries the version now on the page.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("privacy_version")] = str(policy.number)
+        return data
+
+
+class JoinForm(PrivacyConsentMixin, GroupDetailsForm):
     contact_name = forms.CharField(label=_("Your name"), max_length=150)
     contact_email = forms.EmailField(label=_("Your email address"), max_length=254)
     password = forms.CharField(
@@ -49,15 +94,21 @@ class JoinForm(GroupDetailsForm):
         help_text=_("At least 12 characters. You will use it to log in."),
         max_length=128,
     )
-    agree_statement = forms.BooleanField(label=_("We agree with the unity statement"))
-    agree_principles = forms.BooleanField(label=_("We agree with the principles"))
-    agree_privacy = forms.BooleanField(label=_("I have read the privacy policy"))
+    agree_statement = forms.BooleanField(
+        label=_("We agree with the unity statement"), template_name=CHECKBOX_TEMPLATE
+    )
+    agree_principles = forms.BooleanField(
+        label=_("We agree with the principles"), template_name=CHECKBOX_TEMPLATE
+    )
     not_duplicate = forms.BooleanField(
-        label=_("Ours is a different group: join anyway"), required=False
+        label=_("Ours is a different group: join anyway"),
+        required=False,
+        template_name=CHECKBOX_TEMPLATE,
     )
 
-    def __init__(self, *args, person=None, **kwargs):
+    def __init__(self, *args, person=None, privacy_policy: PrivacyPolicy | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.ask_privacy_consent(privacy_policy)
         if person is not None and person.is_authenticated:
             # A logged-in person joins as themselves.
             for name in ("contact_name", "contact_email", "password"):
@@ -84,12 +135,22 @@ class GroupEditForm(forms.ModelForm):
         field_classes = {"working_groups": IdMultipleChoiceField, "caucuses": IdMultipleChoiceField}
 
 
-class SignForm(forms.Form):
-    agree_statement = forms.BooleanField(label=_("We agree with the unity statement"))
-    agree_principles = forms.BooleanField(label=_("We agree with the principles"))
-    listing_consent = forms.BooleanField(
-        label=_("List our group's name on the public list of signatories"), required=False
+class SignForm(PrivacyConsentMixin, forms.Form):
+    agree_statement = forms.BooleanField(
+        label=_("We agree with the unity statement"), template_name=CHECKBOX_TEMPLATE
     )
+    agree_principles = forms.BooleanField(
+        label=_("We agree with the principles"), template_name=CHECKBOX_TEMPLATE
+    )
+    listing_consent = forms.BooleanField(
+        label=_("List our group's name on the public list of signatories"),
+        required=False,
+        template_name=CHECKBOX_TEMPLATE,
+    )
+
+    def __init__(self, *args, privacy_policy: PrivacyPolicy | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ask_privacy_consent(privacy_policy)
 
 
 class MemberInviteForm(forms.Form):

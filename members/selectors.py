@@ -96,3 +96,11 @@ def groups_to_sign(person, version) -> list[Group]:
     return list(
         Group.objects.filter(pk__in=ids).exclude(Q(signatures__version=version)).order_by("name")
     )
+
+
+def groups_to_resign_count(*, version) -> int:
+    """Groups whose current signature is on a version older than ``version``: publishing
+    it asks them to sign again (the same rule as ``signatories_mark_resign``)."""
+    return Group.objects.filter(
+        signed_version__isnull=False, signed_version__number__lt=version.number
+    ).count()

@@ -120,7 +120,22 @@ def _changed(sender, instance, **kwargs) -> None:
     setattr(instance, _WAS, _month_of(instance.__dict__.get(field)))
 
 
+def _places_changed(sender, *, change: str, place_ids: list[int], **kwargs) -> None:
+    """Places moved, merged or deleted: every month's rows carry old place paths."""
+    from actions.models import Action
+    from reporting.rollups import first_record_month, months_from
+
+    last = month_start(timezone.localdate())
+    furthest = Action.objects.order_by("-starts_at").values_list("starts_at", flat=True).first()
+    if furthest is not None:
+        last = max(last, month_start(furthest))
+    rollups_touch(set(months_from(first_record_month(), last)))
+
+
 def register() -> None:
+    from coalition.signals import places_changed
+
+    places_changed.connect(_places_changed, dispatch_uid="reporting.rollups.places_changed")
     for model in _date_fields():
         uid = f"reporting.rollups.{model._meta.label_lower}"
         post_init.connect(_remember, sender=model, dispatch_uid=f"{uid}.init")

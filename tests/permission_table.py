@@ -95,9 +95,19 @@ EXPECTED: dict[str, Expect] = {
     "network_next_steps": Expect(get=only(MANAGE_ROLES)),
     # First-run setup: without a setup link in the session, nobody finds it.
     "setup": Expect(get=everyone(404), post=everyone(404)),
+    "network_places_add_many": Expect(get=only(STEWARD), post=only(STEWARD, 400)),
+    # An empty POST names no change (rename, move, merge, delete): 400.
+    "network_place": Expect(get=only(STEWARD), post=only(STEWARD, 400), kwargs={"pk": "place"}),
     "statement_versions": Expect(get=only(PUBLISH_STATEMENT), post=only(PUBLISH_STATEMENT, 400)),
-    # Version 1 is already published: the steering committee is told so (302 back).
-    "statement_version_publish": Expect(post=only(PUBLISH_STATEMENT, 302), kwargs={"number": 1}),
+    # Version 1 is already published: read-only, so a POST (an edit, or publishing it
+    # again) is refused with a 400.
+    "statement_version": Expect(
+        get=only(PUBLISH_STATEMENT), post=only(PUBLISH_STATEMENT, 400), kwargs={"number": 1}
+    ),
+    "statement_version_preview": Expect(get=only(PUBLISH_STATEMENT), kwargs={"number": 1}),
+    "statement_version_publish": Expect(
+        get=only(PUBLISH_STATEMENT), post=only(PUBLISH_STATEMENT, 400), kwargs={"number": 1}
+    ),
     # --- members: statement, joining, groups ------------------------------------
     "members:statement": Expect(get=everyone()),
     "members:join": Expect(get=everyone(), post=everyone(400)),

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 
 from coalition.errors import RuleBroken
 from coalition.mail import email_queue
-from coalition.models import Place
+from coalition.models import Place, PrivacyPolicy
 from coalition.permissions import can_weave
-from coalition.selectors import privacy_policy_current, statement_current
+from coalition.selectors import statement_current
 from members.models import Group, Invitation, Membership, MembershipRole, Signature, User
 from members.services.groups import group_create, membership_add
 from members.services.invitations import invitation_redeem
@@ -160,6 +160,7 @@ def group_join(
     agreed: bool,
     not_duplicate: bool = False,
     invitation: Invitation | None = None,
+    privacy_policy: PrivacyPolicy | None = None,
     request=None,
 ) -> JoinResult:
     """Create (or, with an invitation, complete) a group, its admin and its signature.
@@ -168,6 +169,8 @@ def group_join(
     ``contact_name``/``contact_email``/``password`` and the signature counts
     once that address is verified. If that address already has an account,
     nothing is made and its owner gets an email instead (see JoinResult).
+    ``privacy_policy`` is the version the person agreed to on the form (None
+    when none is published): the signature records it, and with it the consent.
     """
     version = statement_current()
     if version is None:
@@ -243,7 +246,7 @@ def group_join(
         person=person,
         version=version,
         listing_consent=details.listing_consent,
-        privacy_policy=privacy_policy_current(),
+        privacy_policy=privacy_policy,
     )
     if needs_verification and request is not None:
         address = EmailAddress.objects.get(user=person, email__iexact=email)

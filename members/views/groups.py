@@ -162,10 +162,11 @@ def group_sign(request: HttpRequest, slug: str) -> HttpResponse:
     if version is None:
         raise Http404
     already = Signature.objects.filter(group=group, version=version).first()
-    form = SignForm(initial={"listing_consent": group.listing_consent})
+    policy = privacy_policy_current()
+    form = SignForm(initial={"listing_consent": group.listing_consent}, privacy_policy=policy)
     status = 200
     if request.method == "POST" and already is None:
-        form = SignForm(request.POST)
+        form = SignForm(request.POST, privacy_policy=policy)
         if form.is_valid():
             try:
                 signature = signature_create(
@@ -173,7 +174,8 @@ def group_sign(request: HttpRequest, slug: str) -> HttpResponse:
                     person=request.user,
                     version=version,
                     listing_consent=form.cleaned_data["listing_consent"],
-                    privacy_policy=privacy_policy_current(),
+                    # Consent only to the version shown and ticked; none when none is published.
+                    privacy_policy=policy,
                 )
             except RuleBroken as problem:
                 form.add_error(None, problem.message)

@@ -44,8 +44,9 @@ def join(request: HttpRequest) -> HttpResponse:
     if invitation_problem:
         status = 410
 
+    policy = privacy_policy_current()
     if request.method == "POST" and version is not None and not invitation_problem:
-        form = JoinForm(request.POST, person=request.user)
+        form = JoinForm(request.POST, person=request.user, privacy_policy=policy)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -63,8 +64,10 @@ def join(request: HttpRequest) -> HttpResponse:
                     contact_email=data.get("contact_email", ""),
                     password=data.get("password", ""),
                     agreed=all(
-                        data[f] for f in ("agree_statement", "agree_principles", "agree_privacy")
+                        data.get(f, True)
+                        for f in ("agree_statement", "agree_principles", "agree_privacy")
                     ),
+                    privacy_policy=policy,
                     not_duplicate=data["not_duplicate"],
                     invitation=invitation,
                     request=request,
@@ -101,7 +104,7 @@ def join(request: HttpRequest) -> HttpResponse:
                 "contact_name": invitation.name or group.contact_name,
                 "contact_email": invitation.email,
             }
-        form = JoinForm(initial=initial, person=request.user)
+        form = JoinForm(initial=initial, person=request.user, privacy_policy=policy)
 
     return render(
         request,
@@ -109,7 +112,7 @@ def join(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "version": version,
-            "privacy_policy": privacy_policy_current(),
+            "privacy_policy": policy,
             "invitation": invitation,
             "invitation_token": token if invitation else "",
             "invitation_problem": invitation_problem,

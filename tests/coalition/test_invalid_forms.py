@@ -30,8 +30,7 @@ NOT_OURS = ("admin:", "account_", "mfa_")
 EXCLUDED = {
     # Django's view: a missing language keeps the current one and goes back.
     "set_language",
-    # Buttons: publish a version, report a day, close or stop something, revoke a token.
-    "statement_version_publish",
+    # Buttons: publish a policy, report a day, close or stop something, revoke a token.
     "privacy:policy_version_publish",
     "convergence:day_publish",
     "convergence:day_report",
