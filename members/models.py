@@ -8,6 +8,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from members.names import greeting_name
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -84,11 +86,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name or self.email
 
     def get_short_name(self) -> str:
-        return self.name.split(" ")[0] if self.name else self.email
+        return greeting_name(self.name) or self.email
 
     @property
     def first_name(self) -> str:
-        return self.name.split(" ")[0] if self.name else ""
+        """The name to greet the person by (never a title alone): see members.names."""
+        return greeting_name(self.name)
 
 
 class GroupKind(models.TextChoices):

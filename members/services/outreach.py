@@ -68,7 +68,9 @@ from members.models import (
     SuppressionReason,
     User,
 )
+from members.names import greeting_name
 from members.selectors_outreach import Recipient, audience_recipients
+from members.services.groups import groups_mark_contacted
 from members.services.invitations import INVITATION_DAYS, invitation_link
 from members.services.invitations import _hash as invitation_token_hash
 
@@ -111,7 +113,14 @@ def merge_field_help() -> list[tuple[str, str]]:
     """Each merge field with what it becomes, for the compose page."""
     return [
         ("{{ group.name }}", _("the group's name")),
-        ("{{ person.first_name }}", _("the recipient's first name (or the group's name)")),
+        (
+            "{{ person.first_name }}",
+            _(
+                "the recipient's first name, or their whole name when the first name is "
+                "not clear (titles are never used alone); the group's name when no name "
+                "is known"
+            ),
+        ),
         ("{{ person.name }}", _("the recipient's full name (or the group's name)")),
         (
             "{{ invitation_link }}",
@@ -319,8 +328,8 @@ def _render(
         known_name = " ".join(group.contact_name.split()) if group is not None else ""
 
     def first_name() -> str:
-        # No name known: greet the group.
-        return known_name.split(" ")[0] if known_name else group_name
+        # Never a title alone ("Dear Father"); no name known: greet the group.
+        return greeting_name(known_name) or group_name
 
     link = unsubscribe or unsubscribe_link(email)
     values: dict[str, Callable[[], str]] = {
@@ -772,8 +781,14 @@ def _send_claimed(
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()
         if contacted:
-            # One UPDATE per batch records that the network was in touch.
+            # One UPDATE per batch records that the network was in touch, and
+            # the prospects among the groups really written to are now contacted.
             Group.objects.filter(pk__in=contacted).update(last_contact_at=timezone.now())
+            with translation.override(settings.LANGUAGE_CODE):
+                reason = _("Outreach email sent")
+            groups_mark_contacted(
+                group_ids=contacted, by_id=message.created_by_id, reason=str(reason)
+            )
     # Out of time: the rest goes to the next batch.
     outcome.given_back += _give_back(unsent, claimed_at, fail=False)
 
