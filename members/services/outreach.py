@@ -43,7 +43,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from coalition import audit
 from coalition.errors import RuleBroken
@@ -536,7 +536,7 @@ def outreach_create(
     )
 
 
-NOT_A_DRAFT = _lazy(
+NOT_A_DRAFT = gettext_lazy(
     "This message was sent, or is being sent: it can no longer be changed. "
     "Write a new message instead."
 )
