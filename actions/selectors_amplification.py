@@ -229,6 +229,8 @@ class SupportPanel:
     is_host: bool
     groups: list[Group]
     open_to_support: bool
+    # The host may ask for more: not once the action is over (pledges still count).
+    open_to_requests: bool = False
     form: object = None  # the host's form to ask for more support
 
 
@@ -268,12 +270,14 @@ def support_panel(request, action: Action) -> SupportPanel:
                 mine=[(group, by_group.get(group.pk)) for group in groups],
             )
         )
+    open_to_support = not action.is_hidden and action.status != ActionStatus.CANCELLED
     return SupportPanel(
         action=action,
         requests=lines,
         is_host=is_host,
         groups=groups,
-        open_to_support=not action.is_hidden and action.status != ActionStatus.CANCELLED,
+        open_to_support=open_to_support,
+        open_to_requests=open_to_support and action.ends_at >= timezone.now(),
     )
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coalition.search import search_normalise
+from members.names import greeting_name
 
 
 class UserManager(BaseUserManager["User"]):
@@ -100,11 +101,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name or self.email
 
     def get_short_name(self) -> str:
-        return self.name.split(" ")[0] if self.name else self.email
+        return greeting_name(self.name) or self.email
 
     @property
     def first_name(self) -> str:
-        return self.name.split(" ")[0] if self.name else ""
+        """The name to greet the person by (never a title alone): see members.names."""
+        return greeting_name(self.name)
 
 
 def search_text_for(*, name: str, email: str) -> str:

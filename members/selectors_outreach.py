@@ -17,6 +17,7 @@ from members.models import (
     Membership,
     MembershipRole,
     OutreachMessage,
+    OutreachStatus,
     Stage,
     Suppression,
     User,
@@ -131,6 +132,15 @@ def outreach_messages() -> QuerySet[OutreachMessage]:
         OutreachMessage.objects.select_related("created_by")
         .annotate(**_counts())
         .order_by("-created_at", "-id")
+    )
+
+
+def outreach_drafts(limit: int) -> list[OutreachMessage]:
+    """The drafts still to finish or send, newest first, to open again (one query)."""
+    return list(
+        OutreachMessage.objects.filter(status=OutreachStatus.DRAFT)
+        .select_related("created_by")
+        .order_by("-created_at", "-id")[:limit]
     )
 
 

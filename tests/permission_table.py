@@ -139,6 +139,10 @@ EXPECTED: dict[str, Expect] = {
     "members:outreach_list": Expect(get=only(SEND_OUTREACH)),
     "members:outreach_new": Expect(get=only(SEND_OUTREACH), post=only(SEND_OUTREACH, 400)),
     "members:outreach_detail": Expect(get=only(SEND_OUTREACH)),
+    # The world's message is a draft: it opens for editing, an empty edit is 400.
+    "members:outreach_edit": Expect(get=only(SEND_OUTREACH), post=only(SEND_OUTREACH, 400)),
+    # "Send me a test" is a button: the test goes out, back to the message (302).
+    "members:outreach_test": Expect(post=only(SEND_OUTREACH, 302)),
     "members:outreach_progress": Expect(get=only(SEND_OUTREACH)),
     "members:unsubscribe": Expect(
         get=everyone(400), post=everyone(400), kwargs={"token": "not-a-real-token"}

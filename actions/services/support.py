@@ -48,6 +48,16 @@ def _check_open_action(action: Action) -> None:
         raise RuleBroken(_("This action was cancelled."))
 
 
+def _check_action_takes_requests(action: Action) -> None:
+    """A request only makes sense while the action can still use the help."""
+    if action.status == ActionStatus.CANCELLED:
+        raise RuleBroken(
+            _("This action was cancelled: it can no longer ask the network for support.")
+        )
+    if action.ends_at < timezone.now():
+        raise RuleBroken(_("This action is over: it can no longer ask the network for support."))
+
+
 def _check_amount(amount: int | None, *, field: str = "amount") -> int:
     if amount is None:
         raise RuleBroken(_("Give an amount."), field=field)
@@ -65,6 +75,7 @@ def support_request_create(
     """The host asks the network for support of one kind, with an amount."""
     if not can_edit_action(by, action):
         raise RuleBroken(_("Only the host group can ask for support for its action."))
+    _check_action_takes_requests(action)
     _check_open_action(action)
     if kind not in SupportKind.values:
         raise RuleBroken(_("Choose a kind of support from the list."), field="kind")
@@ -101,16 +112,30 @@ def support_request_close(*, support_request: SupportRequest, by) -> SupportRequ
     return locked
 
 
+@dataclass(frozen=True)
+class PledgeMade:
+    """A pledge as it stands after ``support_pledge_add``, and what it replaced."""
+
+    pledge: SupportPledge
+    previous_amount: int | None = None  # None: the group's first pledge to this request
+
+    @property
+    def changed(self) -> bool:
+        return self.previous_amount is not None
+
+
 @transaction.atomic
 def support_pledge_add(
     *, support_request: SupportRequest, group: Group, by, amount: int, note: str = ""
-) -> SupportPledge:
+) -> PledgeMade:
     """``group`` pledges ``amount`` towards an open request; it closes once met.
 
     A group pledges once per request: pledging again replaces the amount (and
-    the note) of its pledge rather than adding a second one. ``pledged`` is
-    moved with an F() expression while the request row is locked, so pledges
-    made at the same moment all count.
+    the note) of its pledge rather than adding a second one, and the result
+    says what the amount was, so the page can tell the person it changed.
+    A pledge beyond what was asked is welcome. ``pledged`` is moved with an
+    F() expression while the request row is locked, so pledges made at the
+    same moment all count.
     """
     locked = (
         SupportRequest.objects.select_for_update()
@@ -140,12 +165,14 @@ def support_pledge_add(
         )
 
     pledge = SupportPledge.objects.filter(request=locked, group=group).first()
+    previous = None
     if pledge is None:
         pledge = SupportPledge.objects.create(
             request=locked, group=group, amount=amount, note=note, by=by
         )
         change = amount
     else:
+        previous = pledge.amount
         change = amount - pledge.amount
         pledge.amount, pledge.note, pledge.by = amount, note, by
         pledge.save(update_fields=["amount", "note", "by"])
@@ -155,7 +182,7 @@ def support_pledge_add(
         locked.is_open = False
         locked.met_at = timezone.now()
         locked.save(update_fields=["is_open", "met_at"])
-    return pledge
+    return PledgeMade(pledge=pledge, previous_amount=previous)
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ from actions.selectors_amplification import (
     support_request_for,
 )
 from actions.services.support import (
+    PledgeMade,
     support_pledge_add,
     support_pledge_remove,
     support_request_close,
@@ -101,6 +102,22 @@ def support_close(request: HttpRequest, request_id: int) -> HttpResponse:
     return _back_to_action(support_request.action_id)
 
 
+def _pledge_said(made: PledgeMade, group) -> str:
+    """What the person is told: a changed pledge is never replaced silently."""
+    amount = made.pledge.amount
+    if not made.changed:
+        return _("%(group)s pledged %(amount)s. Thank you!") % {
+            "group": group.name,
+            "amount": amount,
+        }
+    if made.previous_amount == amount:
+        return _("Your pledge stays at %(amount)s.") % {"amount": amount}
+    return _("You changed your pledge from %(previous)s to %(amount)s.") % {
+        "previous": made.previous_amount,
+        "amount": amount,
+    }
+
+
 @require_http_methods(["GET", "POST"])
 def support_pledge(request: HttpRequest, request_id: int) -> HttpResponse:
     """Pledge towards a request in one of the person's groups' names.
@@ -120,7 +137,7 @@ def support_pledge(request: HttpRequest, request_id: int) -> HttpResponse:
         group = group_acted_for(request, chosen.cleaned_data["group"])
         if form.is_valid():
             try:
-                support_pledge_add(
+                made = support_pledge_add(
                     support_request=support_request, group=group, by=request.user,
                     amount=form.cleaned_data["amount"], note=form.cleaned_data["note"],
                 )  # fmt: skip
@@ -128,11 +145,7 @@ def support_pledge(request: HttpRequest, request_id: int) -> HttpResponse:
                 field = problem.field if problem.field in form.fields else None
                 form.add_error(field, problem.message)
             else:
-                messages.success(
-                    request,
-                    _("%(group)s pledged %(amount)s. Thank you!")
-                    % {"group": group.name, "amount": form.cleaned_data["amount"]},
-                )
+                messages.success(request, _pledge_said(made, group))
                 return _back_to_action(action.pk)
     elif not groups:
         # Only people who act for a group other than the host can pledge.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -124,6 +126,38 @@ def group_first_action(*, group: Group, by: User | None = None) -> Group:
     if locked.stage == Stage.ALIGNED:
         _move(locked, Stage.PRODUCING, by=by, reason=_("Posted its first action"))
     return locked
+
+
+def groups_mark_contacted(*, group_ids: Iterable[int], by_id: int | None, reason: str) -> int:
+    """Move the prospects among ``group_ids`` to contacted, each with its history line.
+
+    For the network reaching out (an outreach email the server accepted):
+    only prospects move, so a group further along is never moved back. A
+    fixed few queries however many groups, as outreach calls it per batch.
+    Returns how many groups moved.
+    """
+    with transaction.atomic():
+        ids = list(
+            Group.objects.select_for_update()
+            .filter(pk__in=list(group_ids), stage=Stage.PROSPECT)
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        now = timezone.now()
+        StageChange.objects.bulk_create(
+            StageChange(
+                group_id=pk,
+                from_stage=Stage.PROSPECT,
+                to_stage=Stage.CONTACTED,
+                changed_by_id=by_id,
+                reason=reason[:300],
+                at=now,
+            )
+            for pk in ids
+        )
+        Group.objects.filter(pk__in=ids).update(stage=Stage.CONTACTED, stage_changed_at=now)
+    return len(ids)
 
 
 def group_touch_contact(*, group: Group) -> None:

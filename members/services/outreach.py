@@ -43,6 +43,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from coalition import audit
 from coalition.errors import RuleBroken
@@ -68,7 +69,9 @@ from members.models import (
     SuppressionReason,
     User,
 )
+from members.names import greeting_name
 from members.selectors_outreach import Recipient, audience_recipients
+from members.services.groups import groups_mark_contacted
 from members.services.invitations import INVITATION_DAYS, invitation_link
 from members.services.invitations import _hash as invitation_token_hash
 
@@ -111,7 +114,14 @@ def merge_field_help() -> list[tuple[str, str]]:
     """Each merge field with what it becomes, for the compose page."""
     return [
         ("{{ group.name }}", _("the group's name")),
-        ("{{ person.first_name }}", _("the recipient's first name (or the group's name)")),
+        (
+            "{{ person.first_name }}",
+            _(
+                "the recipient's first name, or their whole name when the first name is "
+                "not clear (titles are never used alone); the group's name when no name "
+                "is known"
+            ),
+        ),
         ("{{ person.name }}", _("the recipient's full name (or the group's name)")),
         (
             "{{ invitation_link }}",
@@ -319,8 +329,8 @@ def _render(
         known_name = " ".join(group.contact_name.split()) if group is not None else ""
 
     def first_name() -> str:
-        # No name known: greet the group.
-        return known_name.split(" ")[0] if known_name else group_name
+        # Never a title alone ("Dear Father"); no name known: greet the group.
+        return greeting_name(known_name) or group_name
 
     link = unsubscribe or unsubscribe_link(email)
     values: dict[str, Callable[[], str]] = {
@@ -350,6 +360,13 @@ def _headers(delivery: Delivery, email: str, unsubscribe: str | None = None) -> 
     }
 
 
+def _invitation_placeholder(group: Group | None) -> str:
+    """``{{ invitation_link }}`` where no invitation may be made (a preview, a test)."""
+    if group is not None and group.stage not in _NOT_JOINED:
+        return resign_link(group)
+    return _("[a personal invitation link, made when the message is sent]")
+
+
 def outreach_preview(
     *, message: OutreachMessage, delivery_or_recipient: Delivery | Recipient
 ) -> Rendered:
@@ -361,18 +378,12 @@ def outreach_preview(
     target = delivery_or_recipient
     group = target.group
     coalition_name = _coalition_name()
-
-    def placeholder() -> str:
-        if group is not None and group.stage not in _NOT_JOINED:
-            return resign_link(group)
-        return _("[a personal invitation link, made when the message is sent]")
-
     subject, body = _render(
         message,
         email=target.email,
         group=group,
         person=target.person,
-        invitation=placeholder,
+        invitation=lambda: _invitation_placeholder(group),
         coalition_name=coalition_name,
     )
     headers = (
@@ -462,17 +473,15 @@ def _clean_audience(audience: dict) -> dict:
     return clean
 
 
-def outreach_create(
-    *,
-    subject: str,
-    body: str,
-    audience: dict,
-    by: User | None,
-    sender_name: str = "",
-    purpose: str = "outreach",
-    statement_version: StatementVersion | None = None,
-) -> OutreachMessage:
-    """A draft outreach message; merge fields and the audience are checked here."""
+@dataclass(frozen=True)
+class _Written:
+    subject: str
+    body: str
+    sender_name: str
+
+
+def _checked_writing(*, subject: str, body: str, sender_name: str) -> _Written:
+    """The subject, body and sender name of a message, checked once for creating and editing."""
     subject = subject.strip()
     sender_name = " ".join(sender_name.split())
     if not subject:
@@ -494,22 +503,140 @@ def outreach_create(
             _("A sender name is at most %(max)s characters.") % {"max": SENDER_NAME_MAX},
             field="sender_name",
         )
-    if purpose not in PURPOSES:
-        raise RuleBroken(_("Unknown purpose."), field="purpose")
     merge_fields_check(subject, field="subject")
     merge_fields_check(body, field="body")
+    return _Written(subject=subject, body=body, sender_name=sender_name)
+
+
+def outreach_create(
+    *,
+    subject: str,
+    body: str,
+    audience: dict,
+    by: User | None,
+    sender_name: str = "",
+    purpose: str = "outreach",
+    statement_version: StatementVersion | None = None,
+) -> OutreachMessage:
+    """A draft outreach message; merge fields and the audience are checked here."""
+    written = _checked_writing(subject=subject, body=body, sender_name=sender_name)
+    if purpose not in PURPOSES:
+        raise RuleBroken(_("Unknown purpose."), field="purpose")
     audience = _clean_audience(audience)
     if purpose == "resign":
         audience["resign"] = True
     return OutreachMessage.objects.create(
-        subject=subject,
-        body=body,
+        subject=written.subject,
+        body=written.body,
         audience=audience,
         purpose=purpose,
-        sender_name=sender_name,
+        sender_name=written.sender_name,
         created_by=by,
         statement_version=statement_version,
     )
+
+
+NOT_A_DRAFT = gettext_lazy(
+    "This message was sent, or is being sent: it can no longer be changed. "
+    "Write a new message instead."
+)
+
+
+@transaction.atomic
+def outreach_update(
+    *,
+    message: OutreachMessage,
+    by: User | None,
+    subject: str,
+    body: str,
+    audience: dict,
+    sender_name: str = "",
+) -> OutreachMessage:
+    """Change a draft: its words and its audience, checked as when it was written.
+
+    Only a draft changes. The row is locked while it is checked and saved,
+    and ``outreach_send`` claims a draft with a conditional UPDATE, so an
+    edit and a send at the same moment cannot both win: once sending has
+    started (or finished) the edit is refused and the message stays as sent.
+    """
+    locked = OutreachMessage.objects.select_for_update().filter(pk=message.pk).first()
+    if locked is None or locked.status != OutreachStatus.DRAFT:
+        raise RuleBroken(str(NOT_A_DRAFT))
+    written = _checked_writing(subject=subject, body=body, sender_name=sender_name)
+    audience = _clean_audience(audience)
+    if locked.purpose == "resign":
+        audience["resign"] = True
+    locked.subject = written.subject
+    locked.body = written.body
+    locked.sender_name = written.sender_name
+    locked.audience = audience
+    locked.save(update_fields=["subject", "body", "sender_name", "audience"])
+    logger.info("Outreach %s: draft edited by %s", locked.pk, getattr(by, "pk", None))
+    return locked
+
+
+def _first_recipient(message: OutreachMessage) -> Recipient | Delivery | None:
+    """Whose merge fields a test uses: the recipient mailed first."""
+    if message.status == OutreachStatus.DRAFT:
+        recipients = audience_recipients(message.audience)
+        return recipients[0] if recipients else None
+    return message.deliveries.select_related("group", "person").order_by("id").first()
+
+
+@dataclass(frozen=True)
+class OutreachTestSent:
+    to: str
+    merged_from: str  # the address whose merge fields were used
+
+
+def outreach_send_test(*, message: OutreachMessage, by: User) -> OutreachTestSent:
+    """Send ``by`` alone the message as its first recipient will get it, marked "[Test] ".
+
+    Rendered by the same code as the real emails, with the first recipient's
+    merge fields; the unsubscribe link is the tester's own. Nothing is
+    recorded: no delivery, no personal invitation (its link is a placeholder,
+    as in the preview), no stage change, no "last contact".
+    """
+    to = (getattr(by, "email", "") or "").strip()
+    if not to:
+        raise RuleBroken(_("Your account has no email address to send the test to."))
+    target = _first_recipient(message)
+    if target is None:
+        raise RuleBroken(
+            _("No one in this audience has an email address: there are no merge fields to test.")
+        )
+    coalition_name = _coalition_name()
+    unsubscribe = unsubscribe_link(to)
+    subject, body = _render(
+        message,
+        email=to,
+        group=target.group,
+        person=target.person,
+        invitation=lambda: _invitation_placeholder(target.group),
+        coalition_name=coalition_name,
+        unsubscribe=unsubscribe,
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[Test] %(subject)s") % {"subject": subject}
+    email = EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=_from_header(message, coalition_name),
+        to=[to],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    try:
+        email.send()
+    except (smtplib.SMTPException, OSError) as problem:
+        logger.warning("Outreach %s: test to %s failed (%s)", message.pk, to, problem)
+        raise RuleBroken(
+            _("The test could not be sent: the mail server refused it. Try again later.")
+        ) from None
+    logger.info("Outreach %s: test sent to %s", message.pk, getattr(by, "pk", None))
+    return OutreachTestSent(to=to, merged_from=target.email)
 
 
 @transaction.atomic
@@ -772,8 +899,14 @@ def _send_claimed(
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()
         if contacted:
-            # One UPDATE per batch records that the network was in touch.
+            # One UPDATE per batch records that the network was in touch, and
+            # the prospects among the groups really written to are now contacted.
             Group.objects.filter(pk__in=contacted).update(last_contact_at=timezone.now())
+            with translation.override(settings.LANGUAGE_CODE):
+                reason = _("Outreach email sent")
+            groups_mark_contacted(
+                group_ids=contacted, by_id=message.created_by_id, reason=str(reason)
+            )
     # Out of time: the rest goes to the next batch.
     outcome.given_back += _give_back(unsent, claimed_at, fail=False)
 

@@ -10,7 +10,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from coalition.errors import RuleBroken
 from coalition.permissions import permission_required
@@ -22,21 +22,27 @@ from members.selectors_outreach import (
     audience_recipients,
     outreach_deliveries,
     outreach_delivery,
+    outreach_drafts,
     outreach_message,
     outreach_messages,
     outreach_progress,
     suppressed_among,
 )
 from members.services.outreach import (
+    NOT_A_DRAFT,
     merge_field_help,
     outreach_create,
     outreach_preview,
     outreach_send,
+    outreach_send_test,
     outreach_unsubscribe,
+    outreach_update,
     unsubscribe_email_for,
 )
 
 PER_PAGE = 25
+# Drafts to go back to, newest first; older ones are in the full list below them.
+DRAFTS_SHOWN = 20
 # A select box of recipients to preview stays usable; any other one can be
 # asked for by id in the address.
 PREVIEW_CHOICES = 100
@@ -52,14 +58,49 @@ def _audience_summary(audience: dict) -> tuple[list[Recipient], int]:
 @permission_required("send_outreach")
 def outreach_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(outreach_messages(), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "members/outreach/list.html", {"page": page})
+    drafts = outreach_drafts(DRAFTS_SHOWN + 1)
+    return render(
+        request,
+        "members/outreach/list.html",
+        {"page": page, "drafts": drafts[:DRAFTS_SHOWN], "more_drafts": len(drafts) > DRAFTS_SHOWN},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("send_outreach")
 def outreach_new(request: HttpRequest) -> HttpResponse:
     """Compose: "Count recipients" shows the audience's size, "Save" makes a draft to preview."""
-    form = OutreachComposeForm()
+    return _compose(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("send_outreach")
+def outreach_edit(request: HttpRequest, message_id: int) -> HttpResponse:
+    """Open a draft again and change it; a message sent (or on its way) is read-only."""
+    message = _message_or_404(message_id)
+    if message.status != OutreachStatus.DRAFT:
+        messages.error(request, str(NOT_A_DRAFT))
+        return redirect("members:outreach_detail", message_id=message.pk)
+    return _compose(request, message)
+
+
+def _initial(message: OutreachMessage) -> dict:
+    audience = message.audience
+    return {
+        "subject": message.subject,
+        "body": message.body,
+        "sender_name": message.sender_name,
+        "stages": audience.get("stages") or [],
+        "place": audience.get("place"),
+        "working_group": audience.get("working_group"),
+        "caucus": audience.get("caucus"),
+        "resign": bool(audience.get("resign")),
+    }
+
+
+def _compose(request: HttpRequest, message: OutreachMessage | None) -> HttpResponse:
+    """The compose form, for a new message or a draft opened again (``message``)."""
+    form = OutreachComposeForm(initial=_initial(message) if message else None)
     count = None
     status = 200
     if request.method == "POST":
@@ -76,26 +117,37 @@ def outreach_new(request: HttpRequest) -> HttpResponse:
             else:
                 status = 400
         elif valid:
+            data = form.cleaned_data
             try:
-                message = outreach_create(
-                    subject=form.cleaned_data["subject"],
-                    body=form.cleaned_data["body"],
-                    sender_name=form.cleaned_data["sender_name"],
-                    audience=form.audience(),
-                    by=request.user,
-                )
+                if message is None:
+                    message = outreach_create(
+                        subject=data["subject"], body=data["body"],
+                        sender_name=data["sender_name"], audience=form.audience(),
+                        by=request.user,
+                    )  # fmt: skip
+                    done = _("Draft saved. Check the preview, then send it.")
+                else:
+                    audience = form.audience()
+                    # Places chosen outside this form (a day of action's announcement) stay.
+                    if message.audience.get("places"):
+                        audience["places"] = message.audience["places"]
+                    message = outreach_update(
+                        message=message, by=request.user, subject=data["subject"],
+                        body=data["body"], sender_name=data["sender_name"], audience=audience,
+                    )  # fmt: skip
+                    done = _("Draft changed. Check the preview, then send it.")
             except RuleBroken as problem:
                 form.add_error(problem.field if problem.field in form.fields else None, problem)
                 status = 400
             else:
-                messages.success(request, _("Draft saved. Check the preview, then send it."))
+                messages.success(request, done)
                 return redirect("members:outreach_detail", message_id=message.pk)
         else:
             status = 400
     return render(
         request,
         "members/outreach/new.html",
-        {"form": form, "count": count, "merge_fields": merge_field_help()},
+        {"form": form, "count": count, "merge_fields": merge_field_help(), "message": message},
         status=status,
     )
 
@@ -221,6 +273,24 @@ def _send(request: HttpRequest, message: OutreachMessage) -> HttpResponse:
     return redirect("members:outreach_detail", message_id=message.pk)
 
 
+@require_POST
+@permission_required("send_outreach")
+def outreach_test(request: HttpRequest, message_id: int) -> HttpResponse:
+    """ "Send me a test": the message as its first recipient will read it, to the person alone."""
+    message = _message_or_404(message_id)
+    try:
+        sent = outreach_send_test(message=message, by=request.user)
+    except RuleBroken as problem:
+        messages.error(request, problem.message)
+    else:
+        messages.success(
+            request,
+            _("A test was sent to %(to)s, with the merge fields of %(recipient)s.")
+            % {"to": sent.to, "recipient": sent.merged_from},
+        )
+    return redirect("members:outreach_detail", message_id=message.pk)
+
+
 @require_safe
 @never_cache
 @permission_required("send_outreach")
@@ -256,6 +326,8 @@ urlpatterns = [
     path("weave/outreach/", outreach_list, name="outreach_list"),
     path("weave/outreach/new/", outreach_new, name="outreach_new"),
     path("weave/outreach/<int:message_id>/", outreach_detail, name="outreach_detail"),
+    path("weave/outreach/<int:message_id>/edit/", outreach_edit, name="outreach_edit"),
+    path("weave/outreach/<int:message_id>/test/", outreach_test, name="outreach_test"),
     path(
         "weave/outreach/<int:message_id>/progress.json",
         outreach_progress_json,

@@ -179,6 +179,63 @@ def test_a_pledge_to_a_closed_request_is_refused_clearly(client, drivers, group,
     assert not SupportPledge.objects.exists()
 
 
+def test_pledging_again_changes_the_pledge_and_says_so(
+    client, host, host_admin, group, group_admin
+):
+    asked = support_request_create(
+        action=make_action(host, by=host_admin), by=host_admin, kind="people", amount=10
+    )
+    client.force_login(group_admin)
+    client.post(pledge_url(asked), {"group": group.pk, "amount": "4"}, follow=True)
+
+    response = client.post(pledge_url(asked), {"group": group.pk, "amount": "50"})
+
+    assert response.status_code == 302
+    assert said(response) == ["You changed your pledge from 4 to 50."]
+    assert SupportPledge.objects.get().amount == 50
+    assert SupportRequest.objects.get().pledged == 50
+
+
+def test_a_pledge_beyond_the_ask_is_accepted_and_shown_as_such(
+    client, host, host_admin, group, group_admin
+):
+    asked = support_request_create(
+        action=make_action(host, by=host_admin), by=host_admin, kind="people", amount=10
+    )
+    client.force_login(group_admin)
+
+    response = client.post(pledge_url(asked), {"group": group.pk, "amount": "50"})
+
+    assert said(response) == ["Riverside Tenants pledged 50. Thank you!"]
+    page = client.get(page_url(asked.action)).content.decode()
+    assert "50 pledged for 10 asked" in page
+    assert "50 of 10" not in page
+
+
+def test_the_list_shows_what_was_pledged_for_what_was_asked(client, drivers, group, group_admin):
+    support_pledge_add(support_request=drivers, group=group, by=group_admin, amount=2)
+
+    assert "2 pledged for 5 asked" in client.get(LIST).content.decode()
+
+
+@pytest.mark.parametrize("over", ["ended", "cancelled"])
+def test_an_action_that_is_over_cannot_ask_for_support(client, host, host_admin, over):
+    if over == "ended":
+        done = make_action(host, by=host_admin, days_ahead=-2)
+        expected = "This action is over: it can no longer ask the network for support."
+    else:
+        done = make_action(host, by=host_admin, status="cancelled")
+        expected = "This action was cancelled: it can no longer ask the network for support."
+    client.force_login(host_admin)
+
+    response = client.post(new_url(done), {"kind": "people", "amount": "3"})
+
+    assert response.status_code == 400
+    assert expected in response.content.decode()
+    assert not SupportRequest.objects.exists()
+    assert "Ask the network for support" not in client.get(page_url(done)).content.decode()
+
+
 @pytest.mark.parametrize("amount", ["0", "-4", "lots", ""])
 def test_a_bad_amount_comes_back_with_an_error(client, drivers, group, group_admin, amount):
     client.force_login(group_admin)
@@ -233,7 +290,7 @@ def test_the_action_page_shows_progress_with_text(client, drivers, group, group_
     page = client.get(page_url(drivers.action)).content.decode()
 
     assert 'max="5" value="5"' in page  # never past the maximum
-    assert "8 of 5 pledged" in page
+    assert "8 pledged for 5 asked" in page
     assert "Met on" in page
 
 
@@ -330,7 +387,8 @@ def test_people_in_the_network_see_network_requests_but_not_closed_or_past_ones(
     network = make_action(host, title="Network meeting", visibility=Visibility.NETWORK)
     support_request_create(action=network, by=host_admin, kind="people", amount=3)
     over = make_action(host, title="Last month", days_ahead=-30)
-    support_request_create(action=over, by=host_admin, kind="people", amount=3)
+    # Asked while it was still to come (the service refuses it now).
+    SupportRequest.objects.create(action=over, kind="people", amount=3)
     closed = make_action(host, title="All set")
     asked = support_request_create(action=closed, by=host_admin, kind="people", amount=3)
     SupportRequest.objects.filter(pk=asked.pk).update(is_open=False)

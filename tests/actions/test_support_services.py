@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -199,3 +201,38 @@ def test_a_hidden_actions_requests_take_no_pledges(drivers, action, group, group
 
     with pytest.raises(RuleBroken):
         support_pledge_add(support_request=drivers, group=group, by=group_admin, amount=1)
+
+
+def test_pledging_again_says_what_the_pledge_was(drivers, group, group_admin):
+    first = support_pledge_add(support_request=drivers, group=group, by=group_admin, amount=4)
+    again = support_pledge_add(support_request=drivers, group=group, by=group_admin, amount=5)
+
+    assert (first.changed, first.previous_amount) == (False, None)
+    assert (again.changed, again.previous_amount, again.pledge.amount) == (True, 4, 5)
+    assert SupportPledge.objects.count() == 1
+
+
+def test_an_action_that_is_over_asks_for_nothing(host, host_admin):
+    over = make_action(host, by=host_admin, days_ahead=-3)
+
+    with pytest.raises(RuleBroken, match="This action is over"):
+        support_request_create(action=over, by=host_admin, kind="people", amount=3)
+    assert not SupportRequest.objects.exists()
+
+
+def test_an_action_still_going_on_may_ask_for_support(host, host_admin):
+    now = timezone.now()
+    going = make_action(
+        host, by=host_admin, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1)
+    )
+
+    assert support_request_create(action=going, by=host_admin, kind="people", amount=3)
+
+
+def test_a_cancelled_action_is_refused_with_a_clear_message(action, host_admin):
+    action.status = ActionStatus.CANCELLED
+    action.save()
+
+    with pytest.raises(RuleBroken) as refused:
+        support_request_create(action=action, by=host_admin, kind="people", amount=3)
+    assert "can no longer ask the network for support" in refused.value.message

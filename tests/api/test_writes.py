@@ -205,6 +205,32 @@ def test_only_the_host_asks_for_support(client, signed_group, outsider, bearer):
     assert not SupportRequest.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "over, message",
+    [
+        ({"days_ahead": -2}, "This action is over: it can no longer ask the network for support."),
+        (
+            {"status": "cancelled"},
+            "This action was cancelled: it can no longer ask the network for support.",
+        ),
+    ],
+)
+def test_an_action_that_is_over_cannot_ask_for_support(
+    client, signed_group, group_admin, bearer, over, message
+):
+    action = make_action(signed_group, by=group_admin, **over)
+
+    response = post(
+        client, "/api/v1/support-requests/",
+        {"action": action.pk, "kind": "people", "amount": 12}, bearer(group_admin),
+    )  # fmt: skip
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "rule_broken"
+    assert response.json()["error"]["message"] == message
+    assert not SupportRequest.objects.exists()
+
+
 def test_a_group_registers_an_event_for_a_day(client, signed_group, group_member, bearer):
     day = make_day(places=[signed_group.place])
     start = day.starts_at + datetime.timedelta(hours=1)

@@ -37,6 +37,8 @@ EXCLUDED = {
     "actions:support_close",
     "reporting:schedule_deactivate",
     "api:token_revoke",
+    # "Send me a test" on an outreach message: a button, nothing typed.
+    "members:outreach_test",
     # Small forms posted from another page (the members page, a weave group's page): a
     # refusal goes back there as a flashed error (302), where the person sees it.
     "members:group_member_update",
