@@ -13,20 +13,16 @@ from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.parsers import HalJSONParser, JSONParser
 from coalition.permissions import HasCoalitionPermission
 from exchange import osdi, selectors
 from exchange.models import Tag, Tagging
 from exchange.services.people import PersonDetails, person_signup
-
-
-class HalJSONParser(JSONParser):
-    media_type = "application/hal+json"
 
 
 class OsdiView(APIView):
