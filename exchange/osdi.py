@@ -20,7 +20,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 
 from actions.models import Action, ActionStatus, Participation, ParticipationStatus
-from exchange.models import PersonAddress, Tag, Tagging
+from exchange.models import PersonAddress, Supporter, Tag, Tagging
 from members.models import User
 
 OSDI_VERSION = "1.1.1"
@@ -175,6 +175,43 @@ def _address(person: User) -> PersonAddress | None:
         return person.postal_address
     except PersonAddress.DoesNotExist:
         return None
+
+
+def supporter_doc(request, supporter: Supporter) -> dict:
+    """The signup helper's answer: the calling group's own record, built from it alone, so
+    it reads the same whether or not the address has an account."""
+    postal = []
+    if supporter.postal_code or supporter.locality or supporter.country:
+        postal.append(
+            {
+                "primary": True,
+                "postal_code": supporter.postal_code,
+                "locality": supporter.locality,
+                "country": supporter.country,
+            }
+        )
+    return {
+        "identifiers": [f"{PREFIX}-supporter:{supporter.pk}"],
+        "origin_system": settings.COALITION_NAME,
+        "created_date": iso(supporter.created_at),
+        "modified_date": iso(supporter.updated_at),
+        "given_name": supporter.given_name,
+        "family_name": supporter.family_name,
+        "email_addresses": [{"address": supporter.email, "primary": True}],
+        "phone_numbers": (
+            [{"number": supporter.phone, "primary": True, "number_type": "Mobile"}]
+            if supporter.phone
+            else []
+        ),
+        "postal_addresses": postal,
+        "custom_fields": {
+            "group": supporter.group.slug,
+            "tags": sorted(tag.name for tag in supporter.tags.all()),
+        },
+        "notice": _("Thank you: the supporter is recorded for %(group)s.")
+        % {"group": supporter.group.name},
+        "_links": {"curies": curies(request)},
+    }
 
 
 _EVENT_STATUS = {

@@ -22,7 +22,7 @@ from api.parsers import HalJSONParser, JSONParser
 from coalition.permissions import HasCoalitionPermission
 from exchange import osdi, selectors
 from exchange.models import Tag, Tagging
-from exchange.services.people import PersonDetails, person_signup
+from exchange.services.people import PersonDetails, person_signup, supporter_group_for
 
 
 class OsdiView(APIView):
@@ -249,12 +249,13 @@ class SignupInput(serializers.Serializer):
 
 
 class PersonSignup(OsdiView):
-    """POST {"person": {...}, "add_tags": [...]}: create or update a person by email.
+    """POST {"person": {...}, "add_tags": [...]}: add or update one of your group's supporters.
 
-    Someone who may see the person gets their full document. Otherwise (a new
-    person, or one who exists but is not theirs to see) the answer is the same
-    receipt built only from what was sent: the status and body never tell
-    whether the address was known.
+    "Write only what you own": the details and tags go to the calling group's
+    own supporter record for the address (``?group=<slug>`` when the caller
+    keeps supporters for several groups); no account is created and another
+    person's account is never changed. The answer is that record, the same
+    whether or not the address has an account.
     """
 
     def post(self, request):
@@ -272,21 +273,14 @@ class PersonSignup(OsdiView):
             locality=postal.get("locality", ""),
             country=postal.get("country", ""),
         )
-        person, visible = person_signup(
-            by=request.user, details=details, tags=data.validated_data.get("add_tags", [])
+        group = supporter_group_for(by=request.user, slug=request.query_params.get("group", ""))
+        supporter = person_signup(
+            by=request.user,
+            group=group,
+            details=details,
+            tags=data.validated_data.get("add_tags", []),
         )
-        if visible:
-            shown = selectors.person_for(request.user, person.pk)
-            return Response(osdi.person_doc(request, shown))
-        return Response(
-            {
-                "given_name": details.given_name.strip(),
-                "family_name": details.family_name.strip(),
-                "email_addresses": [{"address": details.email.strip().lower(), "primary": True}],
-                "notice": _("Thank you: the person is recorded."),
-                "_links": {"curies": osdi.curies(request)},
-            }
-        )
+        return Response(osdi.supporter_doc(request, supporter))
 
 
 urlpatterns = [
