@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404
-from django.urls import path
+from django.urls import path, re_path
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -18,6 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.errors import not_found
 from api.parsers import HalJSONParser, JSONParser
 from coalition.permissions import HasCoalitionPermission
 from exchange import osdi, selectors
@@ -83,9 +84,11 @@ class EntryPoint(OsdiView):
 class People(OsdiView):
     def get(self, request):
         paging = osdi.paging_from(request)
+        modified = osdi.modified_range_from(request)
         total, people = selectors.people_page(
-            request.user, offset=paging.offset, limit=paging.per_page
-        )
+            request.user, offset=paging.offset, limit=paging.per_page,
+            after=modified.after, before=modified.before,
+        )  # fmt: skip
         items = [osdi.person_doc(request, person) for person in people]
         return Response(
             osdi.collection(
@@ -106,9 +109,11 @@ class Events(OsdiView):
 
     def get(self, request):
         paging = osdi.paging_from(request)
+        modified = osdi.modified_range_from(request)
         total, events = selectors.events_page(
-            request.user, offset=paging.offset, limit=paging.per_page
-        )
+            request.user, offset=paging.offset, limit=paging.per_page,
+            after=modified.after, before=modified.before,
+        )  # fmt: skip
         items = [osdi.event_doc(request, event) for event in events]
         return Response(
             osdi.collection(
@@ -315,4 +320,6 @@ urlpatterns = [
     ),
     path("api/osdi/v1/taggings", Taggings.as_view(), name="osdi_taggings"),
     path("api/osdi/v1/taggings/<int:pk>", TaggingDetail.as_view(), name="osdi_tagging"),
+    # Anything else under /api/osdi/: a JSON 404 in the API's shape, not the HTML page.
+    re_path(r"^api/osdi/", not_found),
 ]
