@@ -3,7 +3,8 @@
 Uploaded files are checked twice: by their extension and by what their bytes
 really are, so a page disguised as a PDF, or a script disguised as an image,
 is refused; so are polyglots, files that another program opens as a second
-format (a PNG with bytes after IEND, a PDF header or a ZIP inside an image). They are only ever served as downloads (see
+format (a PNG with bytes after IEND, a PDF header or a ZIP inside an image).
+They are only ever served as downloads (see
 ``convergence.views.events.toolkit_file``), never shown as pages.
 """
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import zlib
-
 import io
 import zipfile
+import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
