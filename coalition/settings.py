@@ -285,6 +285,11 @@ MEDIA_URL = "/media/"
 TOOLKIT_MAX_UPLOAD_MB = env_int("TOOLKIT_MAX_UPLOAD_MB", 10)
 if TOOLKIT_MAX_UPLOAD_MB < 1:
     raise ImproperlyConfigured("TOOLKIT_MAX_UPLOAD_MB must be at least 1.")
+# CSV imports (people, groups, the weaver's prospects) with more rows are refused
+# whole: a bigger file held one request for tens of seconds (issue #17).
+CSV_IMPORT_MAX_ROWS = env_int("CSV_IMPORT_MAX_ROWS", 5000)
+if CSV_IMPORT_MAX_ROWS < 1:
+    raise ImproperlyConfigured("CSV_IMPORT_MAX_ROWS must be at least 1.")
 
 # API
 
