@@ -24,3 +24,23 @@ class PrivateCacheMiddleware:
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             response["Cache-Control"] = "private, no-store"
         return response
+
+
+class RetryAfterMiddleware:
+    """A refusal to try again later: where a view's code set ``request.retry_after``
+    (seconds), the answer becomes a 429 with ``Retry-After``, whatever page it shows.
+
+    allauth's login form shows "Too many failed login attempts" as a form error
+    (a 200); members.adapters sets the wait, and clients and proxies read it here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        wait = getattr(request, "retry_after", None)
+        if wait:
+            response.status_code = 429
+            response["Retry-After"] = str(int(wait))
+        return response

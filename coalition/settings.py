@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Logged-in answers without their own Cache-Control: private, no-store.
     "coalition.middleware.PrivateCacheMiddleware",
+    # A view's "try again later" (request.retry_after) as a 429 with Retry-After.
+    "coalition.middleware.RetryAfterMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -251,8 +253,10 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS", default=True)
-if not ACCOUNT_RATE_LIMITS_ENABLED:
-    ACCOUNT_RATE_LIMITS = False
+# allauth's login_failed limit locked an account everywhere after five wrong passwords,
+# and an address after ten: members.login_throttle replaces it with a growing delay per
+# (account, address) that the right password from elsewhere passes.
+ACCOUNT_RATE_LIMITS = {"login_failed": False} if ACCOUNT_RATE_LIMITS_ENABLED else False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("COALITION_NAME", "Coalition")

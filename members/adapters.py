@@ -1,10 +1,22 @@
-"""How allauth sends its email: rendered in the request, sent by Celery after commit."""
+"""How allauth sends its email (rendered in the request, sent by Celery after commit), and
+how it meets a known address at sign-up and a wrong password at login."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils.crypto import get_random_string
 
+from coalition.client_ip import client_ip
 from coalition.mail import email_queue
+from members import login_throttle
+
+
+def _login_of(credentials: dict) -> str:
+    return str(credentials.get("email", credentials.get("username", "")) or "")
+
+
+def _throttled() -> bool:
+    return getattr(settings, "ACCOUNT_RATE_LIMITS", None) is not False
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -22,3 +34,45 @@ class AccountAdapter(DefaultAccountAdapter):
         """
         make_password(get_random_string(32))
         super().send_account_already_exists_mail(email)
+
+    # --- Login: a growing delay per (account, address), see members.login_throttle ----
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        """Replaces allauth's login_failed limit (which locked the account everywhere)."""
+        if not _throttled():
+            return
+        wait = login_throttle.delay_left(login=_login_of(credentials), address=client_ip(request))
+        if wait:
+            # coalition.middleware.RetryAfterMiddleware turns the form's answer into a 429.
+            request.retry_after = wait
+            raise self.validation_error("too_many_login_attempts")
+
+    def authenticate(self, request, **credentials):
+        user = super().authenticate(request, **credentials)
+        if user is not None and _throttled():
+            login_throttle.success_record(login=_login_of(credentials), address=client_ip(request))
+        return user
+
+    def authentication_failed(self, request, **credentials) -> None:
+        if not _throttled():
+            return
+        login = _login_of(credentials)
+        if login_throttle.failure_record(login=login, address=client_ip(request)):
+            self._tell_owner_of_failures(request, login)
+
+    def _tell_owner_of_failures(self, request, login: str) -> None:
+        from allauth.account.internal import flows
+
+        from members.models import User
+
+        owner = User.objects.filter(email__iexact=login, is_active=True).first()
+        if owner is None:
+            return
+        self.send_mail(
+            "account/email/login_failures",
+            owner.email,
+            {
+                "failures": login_throttle.NOTIFY_AFTER,
+                "password_reset_url": flows.password_reset.get_reset_password_url(request),
+            },
+        )
