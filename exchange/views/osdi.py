@@ -20,13 +20,14 @@ from rest_framework.views import APIView
 
 from api.errors import not_found
 from api.parsers import HalJSONParser, JSONParser
+from api.views.base import MethodFirstMixin
 from coalition.permissions import HasCoalitionPermission
 from exchange import osdi, selectors
 from exchange.models import Tag, Tagging
 from exchange.services.people import PersonDetails, person_signup, supporter_group_for
 
 
-class OsdiView(APIView):
+class OsdiView(MethodFirstMixin, APIView):
     renderer_classes = [osdi.HalJSONRenderer, JSONRenderer]
     parser_classes = [JSONParser, HalJSONParser]
     permission_classes = [IsAuthenticated, HasCoalitionPermission]
