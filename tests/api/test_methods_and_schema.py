@@ -63,3 +63,28 @@ def test_the_api_answers_null_sees_rsvps_to_others_than_the_hosts(
     body = client.get("/api/v1/amplifications/").json()
 
     assert [row["sees_rsvps"] for row in body["results"]] == [None]
+
+
+def test_each_create_links_to_the_detail_of_what_it_made(client):
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+
+    links = paths["/api/v1/actions/"]["post"]["responses"]["201"]["links"]
+    assert links["v1_actions_retrieve"] == {
+        "operationId": "v1_actions_retrieve",
+        "parameters": {"id": "$response.body#/id"},
+        "description": "The row this request created.",
+    }
+    linked = [
+        path
+        for path, operations in paths.items()
+        if operations.get("post", {}).get("responses", {}).get("201", {}).get("links")
+    ]
+    assert len(linked) >= 4
+    for path in linked:
+        for link in paths[path]["post"]["responses"]["201"]["links"].values():
+            assert any(
+                op.get("operationId") == link["operationId"]
+                for operations in paths.values()
+                for op in operations.values()
+                if isinstance(op, dict)
+            )
