@@ -75,7 +75,8 @@ class EntryPoint(OsdiView):
                     "osdi:tags": titled("osdi_tags", _("Tags on people")),
                     "osdi:taggings": titled("osdi_taggings", _("Which person has which tag")),
                     "osdi:person_signup_helper": titled(
-                        "osdi_person_signup", _("Add or update a person by email")
+                        "osdi_person_signup",
+                        _("Add or update one of your group's supporters by email"),
                     ),
                 },
             }
