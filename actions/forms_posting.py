@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from actions.models import Action, ActionKind, ActionStatus, Tactic, Visibility
 from actions.selectors_listing import ActionFilters, BoundingBox, ListingChoices
 from actions.services.posting import without_control_characters
+from coalition.dates import validate_day_in_range
 from coalition.models import Place
 from coalition.place_pick import add_place_name_error, offer_places
 from members.models import Group
@@ -63,7 +64,10 @@ def parse_bbox(raw: str) -> BoundingBox:
 
 def _date_field(label) -> forms.DateField:
     return forms.DateField(
-        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_day_in_range],
     )
 
 
@@ -159,8 +163,8 @@ class MapDataForm(forms.Form):
     kind = forms.ChoiceField(required=False, choices=[("", ""), *ActionKind.choices])
     tactic = forms.SlugField(required=False, max_length=80)
     working_group = forms.SlugField(required=False, max_length=60)
-    date_from = forms.DateField(required=False)
-    date_to = forms.DateField(required=False)
+    date_from = forms.DateField(required=False, validators=[validate_day_in_range])
+    date_to = forms.DateField(required=False, validators=[validate_day_in_range])
 
     def clean_bbox(self) -> BoundingBox:
         return parse_bbox(self.cleaned_data["bbox"].strip())

@@ -1,4 +1,5 @@
-"""DRF authentication by personal token: ``Authorization: Bearer <key>``."""
+"""DRF authentication by personal token: ``Authorization: Bearer <key>``, or OSDI's
+``OSDI-API-Token: <key>``."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
+        osdi_token = request.META.get("HTTP_OSDI_API_TOKEN", "").strip()
+        if not header and osdi_token:
+            # OSDI clients send the key in their own header (OSDI-API-Token: <key>).
+            header = [self.keyword.encode(), *osdi_token.encode("latin-1", "replace").split()]
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:

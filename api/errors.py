@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.encoding import force_str
@@ -99,6 +101,13 @@ def exception_handler(exc, context):
     if isinstance(exc, RuleBroken):
         fields = {exc.field: [exc.message]} if exc.field else None
         return Response(error_body(400, "rule_broken", exc.message, fields), status=400)
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE; the client
+        # learns the limit instead of a 500.
+        message = _("The request body is too large (at most %(limit)s bytes).") % {
+            "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        }
+        return Response(error_body(413, "too_large", message), status=413)
     if isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

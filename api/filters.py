@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from actions.models import ActionKind, AmplificationKind, SupportKind, Tactic
+from coalition.dates import validate_day_in_range
 from coalition.models import Place, PlaceKind, WorkingGroup
 from convergence.models import DayStatus
 from members.models import GroupKind
@@ -62,8 +63,16 @@ class ActionFilters(_Filters):
         required=False, help_text="A working group's slug: actions of groups in it."
     )
     group = serializers.SlugField(required=False, help_text="The host group's slug.")
-    date_from = serializers.DateField(required=False, help_text="Starting on or after this day.")
-    date_to = serializers.DateField(required=False, help_text="Starting on or before this day.")
+    date_from = serializers.DateField(
+        required=False,
+        help_text="Starting on or after this day (1900-01-01 to 2999-12-31).",
+        validators=[validate_day_in_range],
+    )
+    date_to = serializers.DateField(
+        required=False,
+        help_text="Starting on or before this day (1900-01-01 to 2999-12-31).",
+        validators=[validate_day_in_range],
+    )
     ordering = serializers.ChoiceField(
         choices=["-starts_at", "starts_at"],
         required=False,
@@ -122,8 +131,8 @@ class ParticipationFilters(_Filters):
 
 class RecordFilters(_Filters):
     place = _id_field("Only records in this place or under it.")
-    since = serializers.DateField(required=False)
-    until = serializers.DateField(required=False)
+    since = serializers.DateField(required=False, validators=[validate_day_in_range])
+    until = serializers.DateField(required=False, validators=[validate_day_in_range])
 
     def validate(self, data):
         data["place"] = self._place(data.get("place"))

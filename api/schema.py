@@ -50,3 +50,31 @@ class CoalitionAutoSchema(AutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(ERROR, code, direction=direction)
         return responses
+
+
+def add_links(result, generator, request, public):
+    """OpenAPI links from each create to its detail (the new row's ``id`` from the 201
+    body), so stateful testing and clients can follow a write to what it made."""
+    paths = result.get("paths", {})
+    for path, operations in paths.items():
+        create = operations.get("post")
+        detail = paths.get(f"{path}{{id}}/", {}).get("get")
+        if not create or not detail or "201" not in create.get("responses", {}):
+            continue
+        body = create["responses"]["201"].get("content", {}).get("application/json", {})
+        if not _has_id(result, body.get("schema", {})):
+            continue
+        name = detail["operationId"]
+        create["responses"]["201"].setdefault("links", {})[name] = {
+            "operationId": name,
+            "parameters": {"id": "$response.body#/id"},
+            "description": "The row this request created.",
+        }
+    return result
+
+
+def _has_id(result: dict, schema: dict) -> bool:
+    ref = schema.get("$ref", "")
+    if ref:
+        schema = result.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[-1], {})
+    return "id" in schema.get("properties", {})

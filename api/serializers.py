@@ -9,7 +9,6 @@ pages.
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -143,9 +142,10 @@ class AmplificationSerializer(serializers.Serializer):
             "name": group_label(group, viewer_in_network=viewer_in_network),
         }
 
-    @extend_schema_field(OpenApiTypes.BOOL)
+    # Nullable: null for everyone but the hosts (the schema said boolean, issue #17).
+    @extend_schema_field({"type": "boolean", "nullable": True})
     def get_sees_rsvps(self, amplification) -> bool | None:
-        """Only the hosts see whom they let see their RSVPs."""
+        """Only the hosts see whom they let see their RSVPs; null for everyone else."""
         if can_edit_action(_user(self), amplification.action):
             return amplification.sees_rsvps
         return None

@@ -262,3 +262,9 @@ def can_publish_privacy_policy(user) -> bool:
 
 
 PERMISSIONS["publish_privacy_policy"] = can_publish_privacy_policy
+
+
+def can_keep_supporters(user, group) -> bool:
+    """Add, update and tag a group's own supporter records (exchange.Supporter): its
+    admins and contacts, and nobody else, not even weavers (the list is the group's)."""
+    return memberships_of(user).get(getattr(group, "pk", group)) in {"admin", "contact"}

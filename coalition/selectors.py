@@ -116,6 +116,8 @@ def people_for_roles(*, query: str = "", limit: int = PEOPLE_SHOWN) -> list:
         )
         .order_by("name", "email")[: limit + 1]
     )
+
+
 PLACES_PER_PAGE = 100
 
 

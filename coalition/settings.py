@@ -86,6 +86,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logged-in answers without their own Cache-Control: private, no-store.
+    "coalition.middleware.PrivateCacheMiddleware",
+    # A view's "try again later" (request.retry_after) as a 429 with Retry-After.
+    "coalition.middleware.RetryAfterMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -283,8 +287,10 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS", default=True)
-if not ACCOUNT_RATE_LIMITS_ENABLED:
-    ACCOUNT_RATE_LIMITS = False
+# allauth's login_failed limit locked an account everywhere after five wrong passwords,
+# and an address after ten: members.login_throttle replaces it with a growing delay per
+# (account, address) that the right password from elsewhere passes.
+ACCOUNT_RATE_LIMITS = {"login_failed": False} if ACCOUNT_RATE_LIMITS_ENABLED else False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("COALITION_NAME", "Coalition")
@@ -317,6 +323,11 @@ MEDIA_URL = "/media/"
 TOOLKIT_MAX_UPLOAD_MB = env_int("TOOLKIT_MAX_UPLOAD_MB", 10)
 if TOOLKIT_MAX_UPLOAD_MB < 1:
     raise ImproperlyConfigured("TOOLKIT_MAX_UPLOAD_MB must be at least 1.")
+# CSV imports (people, groups, the weaver's prospects) with more rows are refused
+# whole: a bigger file held one request for tens of seconds (issue #17).
+CSV_IMPORT_MAX_ROWS = env_int("CSV_IMPORT_MAX_ROWS", 5000)
+if CSV_IMPORT_MAX_ROWS < 1:
+    raise ImproperlyConfigured("CSV_IMPORT_MAX_ROWS must be at least 1.")
 
 # API
 
@@ -341,7 +352,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser with a nesting limit (deep nesting is a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "api.throttling.AnonymousThrottle",
         "api.throttling.PersonThrottle",
@@ -360,6 +372,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # The default enum hook, then links from each create to its detail (api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_links",
+    ],
     # Swagger UI from drf-spectacular-sidecar's static files: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

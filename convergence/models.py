@@ -3,6 +3,8 @@ local events groups register for it."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -114,6 +116,9 @@ class ToolkitVersion(models.Model):
 
     item = models.ForeignKey(ToolkitItem, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
+    # The file's address (/days/<slug>/toolkit/files/<key>/): random, so files cannot
+    # be walked by number; the day's visibility still decides who may download.
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     text = models.TextField(_("text"), max_length=20_000, blank=True)
     url = models.URLField(_("link"), blank=True)
     file = models.FileField(_("file"), upload_to=toolkit_upload_to, blank=True, max_length=300)

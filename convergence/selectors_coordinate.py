@@ -62,11 +62,12 @@ def toolkit_of(day: DayOfAction, *, with_versions: bool = False) -> list[Toolkit
     return list(items.order_by("position", "id"))
 
 
-def toolkit_version_file(user, *, slug: str, version_id: int) -> ToolkitVersion | None:
-    """A version with a file, of a day ``user`` may see; ``None`` otherwise (one query)."""
+def toolkit_version_file(user, *, slug: str, key) -> ToolkitVersion | None:
+    """A version with a file, by its random key, of a day ``user`` may see (drafts only to
+    coordinators); ``None`` otherwise (one query)."""
     return (
         ToolkitVersion.objects.filter(
-            pk=version_id, item__day__in=days_visible_to(user).filter(slug=slug)
+            key=key, item__day__in=days_visible_to(user).filter(slug=slug)
         )
         .exclude(file="")
         .first()

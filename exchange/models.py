@@ -103,3 +103,39 @@ class GroupAddress(models.Model):
 
     def __str__(self) -> str:
         return f"group #{self.group_id}: {self.postal_code}"
+
+
+class Supporter(models.Model):
+    """A person on one group's own list, as its organising tools sent them (OSDI, CSV).
+
+    Not an account: a group keeps and edits its supporters, and only its own;
+    an account is changed only by its owner. The same address may be a
+    supporter of several groups, each record the group's own.
+    """
+
+    group = models.ForeignKey("members.Group", on_delete=models.CASCADE, related_name="supporters")
+    email = models.EmailField(_("email address"))
+    given_name = models.CharField(_("given name"), max_length=150, blank=True)
+    family_name = models.CharField(_("family name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    locality = models.CharField(_("town or city"), max_length=120, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="supporters")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("supporter")
+        verbose_name_plural = _("supporters")
+        constraints = [
+            models.UniqueConstraint(
+                "group", Lower("email"), name="supporter_once_per_group_ignoring_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"supporter #{self.pk} of group #{self.group_id}"

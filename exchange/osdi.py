@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 
 from actions.models import Action, ActionStatus, Participation, ParticipationStatus
-from exchange.models import PersonAddress, Tag, Tagging
-from members.models import User
+from exchange.models import PersonAddress, Supporter, Tag, Tagging
+from members.models import SuppressionReason, User
 
 OSDI_VERSION = "1.1.1"
 PREFIX = "coalition"
@@ -97,6 +100,64 @@ def paging_from(request) -> Paging:
     )
 
 
+@dataclass(frozen=True)
+class ModifiedRange:
+    """``filter=modified_date gt '…'`` and/or ``lt '…'``: the bounds, exclusive."""
+
+    after: datetime.datetime | None = None
+    before: datetime.datetime | None = None
+
+
+_CLAUSE = re.compile(r"^modified_date\s+(gt|lt)\s+'([^']{1,40})'$", re.IGNORECASE)
+
+
+def modified_range_from(request) -> ModifiedRange:
+    """The OData ``filter`` OSDI defines, as far as we serve it: ``modified_date`` compared
+    with ``gt`` or ``lt`` to a quoted date or date-time, two clauses joined by ``and``.
+    Anything else is a 400 that says so, never silently ignored (a sync would trust it)."""
+    raw = request.query_params.get("filter", "").strip()
+    if not raw:
+        return ModifiedRange()
+    bad = ValidationError(
+        {
+            "filter": [
+                _(
+                    "Only modified_date can be filtered, with gt or lt and a quoted date, "
+                    "for example: modified_date gt '2026-01-31T00:00:00Z'."
+                )
+            ]
+        }
+    )
+    clauses = re.split(r"\s+and\s+", raw, flags=re.IGNORECASE)
+    if len(raw) > 200 or len(clauses) > 2:
+        raise bad
+    bounds: dict[str, datetime.datetime] = {}
+    for clause in clauses:
+        found = _CLAUSE.match(clause.strip())
+        if found is None:
+            raise bad
+        operator, moment = found.group(1).lower(), _moment(found.group(2))
+        if moment is None or operator in bounds:
+            raise bad
+        bounds[operator] = moment
+    return ModifiedRange(after=bounds.get("gt"), before=bounds.get("lt"))
+
+
+def _moment(text: str) -> datetime.datetime | None:
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            day = parse_date(text)
+            moment = datetime.datetime.combine(day, datetime.time.min) if day else None
+    except ValueError:
+        return None
+    if moment is None or not 1900 <= moment.year <= 2999:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment
+
+
 def collection(
     request, *, rel: str, total: int, paging: Paging, items: list[dict], self_name: str, args=()
 ) -> dict:
@@ -104,8 +165,11 @@ def collection(
     pages = max(1, math.ceil(total / paging.per_page))
     base = request.build_absolute_uri(reverse(f"exchange:{self_name}", args=args))
 
+    kept = request.query_params.get("filter", "")
+
     def page_href(page: int) -> dict:
-        return {"href": f"{base}?page={page}&per_page={paging.per_page}"}
+        query = {"page": page, "per_page": paging.per_page, **({"filter": kept} if kept else {})}
+        return {"href": f"{base}?{urlencode(query)}"}
 
     links: dict = {"self": page_href(paging.page), "curies": curies(request)}
     if paging.page < pages:
@@ -145,7 +209,8 @@ def person_doc(request, person: User) -> dict:
             }
         )
     modified = max(
-        [person.date_joined] + ([address.modified_at] if address is not None else []),
+        [person.date_joined, person.updated_at]
+        + ([address.modified_at] if address is not None else []),
     )
     return {
         "identifiers": [identifier(person.pk)],
@@ -154,7 +219,9 @@ def person_doc(request, person: User) -> dict:
         "modified_date": iso(modified),
         "given_name": given,
         "family_name": family,
-        "email_addresses": [{"address": person.email, "primary": True, "status": "subscribed"}],
+        "email_addresses": [
+            {"address": person.email, "primary": True, "status": email_status(person)}
+        ],
         "phone_numbers": (
             [{"number": person.phone, "primary": True, "number_type": "Mobile"}]
             if person.phone
@@ -169,12 +236,63 @@ def person_doc(request, person: User) -> dict:
     }
 
 
+# Outreach suppressions as OSDI email statuses: a syncing tool must not subscribe
+# again someone who unsubscribed, complained or whose address bounces.
+_EMAIL_STATUS = {
+    SuppressionReason.UNSUBSCRIBED: "unsubscribed",
+    SuppressionReason.COMPLAINED: "unsubscribed",
+    SuppressionReason.BOUNCED: "bouncing",
+}
+
+
+def email_status(person: User) -> str:
+    """From the ``suppression_reason`` the selectors annotate (no query here)."""
+    return _EMAIL_STATUS.get(getattr(person, "suppression_reason", None), "subscribed")
+
+
 def _address(person: User) -> PersonAddress | None:
     # Read through select_related: a missing row is cached too, so no query either way.
     try:
         return person.postal_address
     except PersonAddress.DoesNotExist:
         return None
+
+
+def supporter_doc(request, supporter: Supporter) -> dict:
+    """The signup helper's answer: the calling group's own record, built from it alone, so
+    it reads the same whether or not the address has an account."""
+    postal = []
+    if supporter.postal_code or supporter.locality or supporter.country:
+        postal.append(
+            {
+                "primary": True,
+                "postal_code": supporter.postal_code,
+                "locality": supporter.locality,
+                "country": supporter.country,
+            }
+        )
+    return {
+        "identifiers": [f"{PREFIX}-supporter:{supporter.pk}"],
+        "origin_system": settings.COALITION_NAME,
+        "created_date": iso(supporter.created_at),
+        "modified_date": iso(supporter.updated_at),
+        "given_name": supporter.given_name,
+        "family_name": supporter.family_name,
+        "email_addresses": [{"address": supporter.email, "primary": True}],
+        "phone_numbers": (
+            [{"number": supporter.phone, "primary": True, "number_type": "Mobile"}]
+            if supporter.phone
+            else []
+        ),
+        "postal_addresses": postal,
+        "custom_fields": {
+            "group": supporter.group.slug,
+            "tags": sorted(tag.name for tag in supporter.tags.all()),
+        },
+        "notice": _("Thank you: the supporter is recorded for %(group)s.")
+        % {"group": supporter.group.name},
+        "_links": {"curies": curies(request)},
+    }
 
 
 _EVENT_STATUS = {

@@ -1,11 +1,12 @@
 """The exchange app's part of "download my data" and "erase my account" (privacy.registry).
 
-Tags on people are registered by privacy/providers.py; the postal address is here.
+Tags on people are registered by privacy/providers.py; the postal address and the
+groups' supporter records under the person's address are here.
 """
 
 from __future__ import annotations
 
-from exchange.models import PersonAddress
+from exchange.models import PersonAddress, Supporter
 from privacy.registry import register
 
 
@@ -20,3 +21,33 @@ def _address_erase(person) -> int:
 
 
 register("postal_address", export=_address_export, erase=_address_erase)
+
+
+def _supporters_export(person) -> list[dict]:
+    return _supporters_of_address(person.email)
+
+
+def _supporters_of_address(email: str) -> list[dict]:
+    return list(
+        Supporter.objects.filter(email__iexact=email).values(
+            "group__name", "given_name", "family_name", "phone", "postal_code", "locality",
+            "country", "created_at",
+        )
+    )  # fmt: skip
+
+
+def _supporters_erase(person) -> int:
+    return _supporters_of_address_erase(person.email)
+
+
+def _supporters_of_address_erase(email: str) -> int:
+    return Supporter.objects.filter(email__iexact=email).delete()[0]
+
+
+register(
+    "supporter_records",
+    export=_supporters_export,
+    erase=_supporters_erase,
+    export_address=_supporters_of_address,
+    erase_address=_supporters_of_address_erase,
+)

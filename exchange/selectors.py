@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from actions.models import Action, ActionKind, Amplification, Participation
 from actions.selectors import actions_visible_q
 from coalition.permissions import can_read_people, can_weave, memberships_of
 from exchange.models import GroupTagging, Tag, Tagging
-from members.models import Group, Membership, User
+from members.models import Group, Membership, Suppression, User
 
 # Keyset batches for the streamed exports: big enough to keep the query count
 # low, small enough that memory stays flat whatever the network's size.
@@ -45,12 +45,44 @@ def _tags_prefetch() -> Prefetch:
     return Prefetch("taggings", queryset=taggings)
 
 
-def people_page(user, *, offset: int, limit: int) -> tuple[int, list[User]]:
-    """(total, one page of people with their postal address and tags) in three queries."""
-    people = people_visible_to(user)
+def _with_email_status(people: QuerySet[User]) -> QuerySet[User]:
+    """Each person's outreach suppression reason, if any (OSDI's email status), in the query."""
+    reason = Suppression.objects.filter(email__iexact=OuterRef("email")).values("reason")[:1]
+    return people.annotate(suppression_reason=Subquery(reason))
+
+
+def people_modified_q(*, after=None, before=None) -> Q:
+    """People whose record (account, postal address) changed after / before the moments.
+
+    The record's date is the latest of its parts: after a moment when any part
+    is, before it when every part is.
+    """
+    q = Q()
+    if after is not None:
+        q &= (
+            Q(date_joined__gt=after)
+            | Q(updated_at__gt=after)
+            | Q(postal_address__modified_at__gt=after)
+        )
+    if before is not None:
+        q &= (
+            Q(date_joined__lt=before)
+            & Q(updated_at__lt=before)
+            & (Q(postal_address__isnull=True) | Q(postal_address__modified_at__lt=before))
+        )
+    return q
+
+
+def people_page(
+    user, *, offset: int, limit: int, after=None, before=None
+) -> tuple[int, list[User]]:
+    """(total, one page of people with their postal address, tags and email status) in three
+    queries; ``after``/``before`` keep those whose record changed in between."""
+    people = people_visible_to(user).filter(people_modified_q(after=after, before=before))
     total = people.count()
     rows = list(
-        people.select_related("postal_address")
+        _with_email_status(people)
+        .select_related("postal_address")
         .prefetch_related(_tags_prefetch())
         .order_by("pk")[offset : offset + limit]
     )
@@ -59,7 +91,7 @@ def people_page(user, *, offset: int, limit: int) -> tuple[int, list[User]]:
 
 def person_for(user, pk: int) -> User | None:
     return (
-        people_visible_to(user)
+        _with_email_status(people_visible_to(user))
         .select_related("postal_address")
         .prefetch_related(_tags_prefetch())
         .filter(pk=pk)
@@ -74,8 +106,14 @@ def events_visible_to(user) -> QuerySet[Action]:
     )
 
 
-def events_page(user, *, offset: int, limit: int) -> tuple[int, list[Action]]:
+def events_page(
+    user, *, offset: int, limit: int, after=None, before=None
+) -> tuple[int, list[Action]]:
     events = events_visible_to(user)
+    if after is not None:
+        events = events.filter(updated_at__gt=after)
+    if before is not None:
+        events = events.filter(updated_at__lt=before)
     total = events.count()
     rows = list(events.select_related("place").order_by("starts_at", "pk")[offset : offset + limit])
     return total, rows

@@ -1,4 +1,5 @@
-"""How allauth sends its email: rendered in the request, sent by Celery after commit.
+"""How allauth sends its email (rendered in the request, sent by Celery after commit), and
+how it meets a known address at sign-up and a wrong password at login.
 
 Account email speaks as the coalition ("Hello from Clean Air Alliance!"), in
 the language of the person's request, with links on SITE_URL rather than on
@@ -12,8 +13,12 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.utils.crypto import get_random_string
 
+from coalition.client_ip import client_ip
 from coalition.mail import coalition_name, email_queue
+from members import login_throttle
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,14 @@ def on_site(url: str) -> str:
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     return settings.SITE_URL + path
+
+
+def _login_of(credentials: dict) -> str:
+    return str(credentials.get("email", credentials.get("username", "")) or "")
+
+
+def _throttled() -> bool:
+    return getattr(settings, "ACCOUNT_RATE_LIMITS", None) is not False
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -49,3 +62,56 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_email_confirmation_url(self, request, emailconfirmation) -> str:
         return on_site(super().get_email_confirmation_url(request, emailconfirmation))
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Signing up with a known address: the "you already have an account" email, queued
+        like the new account's confirmation, after hashing a password as a new account does.
+
+        Without the hash the known address answered in ~20 ms and a new one in ~220 ms
+        (the password hasher's cost): the same page, but the time told which addresses
+        have an account (issue #17). The hash is thrown away.
+        """
+        make_password(get_random_string(32))
+        super().send_account_already_exists_mail(email)
+
+    # --- Login: a growing delay per (account, address), see members.login_throttle ----
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        """Replaces allauth's login_failed limit (which locked the account everywhere)."""
+        if not _throttled():
+            return
+        wait = login_throttle.delay_left(login=_login_of(credentials), address=client_ip(request))
+        if wait:
+            # coalition.middleware.RetryAfterMiddleware turns the form's answer into a 429.
+            request.retry_after = wait
+            raise self.validation_error("too_many_login_attempts")
+
+    def authenticate(self, request, **credentials):
+        user = super().authenticate(request, **credentials)
+        if user is not None and _throttled():
+            login_throttle.success_record(login=_login_of(credentials), address=client_ip(request))
+        return user
+
+    def authentication_failed(self, request, **credentials) -> None:
+        if not _throttled():
+            return
+        login = _login_of(credentials)
+        if login_throttle.failure_record(login=login, address=client_ip(request)):
+            self._tell_owner_of_failures(request, login)
+
+    def _tell_owner_of_failures(self, request, login: str) -> None:
+        from allauth.account.internal import flows
+
+        from members.models import User
+
+        owner = User.objects.filter(email__iexact=login, is_active=True).first()
+        if owner is None:
+            return
+        self.send_mail(
+            "account/email/login_failures",
+            owner.email,
+            {
+                "failures": login_throttle.NOTIFY_AFTER,
+                "password_reset_url": flows.password_reset.get_reset_password_url(request),
+            },
+        )

@@ -37,6 +37,10 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=email)
 
 
+# The fields whose change is a change of the person's record (see User.save).
+RECORD_FIELDS = {"email", "name", "phone", "language"}
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person with an account. Their email address is how they log in."""
 
@@ -47,6 +51,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("staff"), default=False, help_text=_("Can log in to the admin site.")
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # When the record (name, email, phone, language) last changed: OSDI's modified_date,
+    # which syncing tools read to fetch only what changed. See save().
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     ladder_level = models.ForeignKey(
@@ -93,8 +100,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs) -> None:
         self.search_text = search_text_for(name=self.name, email=self.email)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"name", "email"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "search_text"}
+        if update_fields is not None:
+            extra = set()
+            if {"name", "email"} & set(update_fields):
+                extra.add("search_text")
+            # auto_now is written only when the field is among update_fields: a change
+            # of the record saved with update_fields=["name"] must still move updated_at.
+            if set(update_fields) & RECORD_FIELDS:
+                extra.add("updated_at")
+            kwargs["update_fields"] = {*update_fields, *extra}
         super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:

@@ -77,7 +77,7 @@ def demo(db):
         "person": User.objects.first().pk,
         "request_id": SupportRequest.objects.first().pk,
         "item_id": ToolkitItem.objects.filter(day=day).first().pk,
-        "version_id": ToolkitVersion.objects.filter(item__day=day).first().pk,
+        "file_key": ToolkitVersion.objects.filter(item__day=day).first().key,
         "event_id": Event.objects.filter(day=day).first().pk,
     }
 
@@ -90,7 +90,7 @@ def url_for(pattern: str, name: str, demo: dict) -> str:
         "message_id": demo["message_id"],
         "request_id": demo["request_id"],
         "item_id": demo["item_id"],
-        "version_id": demo["version_id"],
+        "file_key": demo["file_key"],
         "event_id": demo["event_id"],
     }
     if name.startswith("convergence:"):
@@ -107,7 +107,7 @@ def url_for(pattern: str, name: str, demo: dict) -> str:
         values["pk"] = demo["action"]
     path = pattern
     for key, value in values.items():
-        for converter in ("int", "slug", "str"):
+        for converter in ("int", "slug", "str", "uuid"):
             path = path.replace(f"<{converter}:{key}>", str(value))
     assert "<" not in path, f"no sample value for {pattern}"
     return "/" + path

@@ -215,7 +215,7 @@ def world(settings, tmp_path, cast, group, place, make_person):
         "action": action.pk,
         "event_id": event.pk,
         "item_id": item.pk,
-        "version_id": toolkit.pk,
+        "file_key": toolkit.key,
         "request_id": support.pk,
         "membership_id": Membership.objects.get(group=group, person=member).pk,
         "member_id": member.pk,

@@ -66,6 +66,8 @@ def map_page(request: HttpRequest) -> HttpResponse:
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "limit": MAP_FEATURE_LIMIT,
         },
+        # A filter that cannot be read is the asker's mistake: shown on the form, and a 400.
+        status=400 if form.errors else 200,
     )
 
 

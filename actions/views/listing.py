@@ -40,6 +40,8 @@ def action_list(request: HttpRequest) -> HttpResponse:
             "querystring": form.query(),
             "past_truncated": actions.past_truncated,
         },
+        # A filter that cannot be read is the asker's mistake: shown on the form, and a 400.
+        status=400 if form.errors else 200,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from rest_framework import generics, mixins
+from rest_framework import exceptions, generics, mixins
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
@@ -11,7 +11,24 @@ from api.filters import ID_MAX
 from api.pagination import KeysetPagination
 
 
-class ApiView(generics.GenericAPIView):
+class MethodFirstMixin:
+    """A method the address does not serve answers 405, before authentication and
+    permissions: DRF checks those first, so a PUT on a list answered 401 or 403, which
+    tells a client its token is wrong when its method is (issue #17)."""
+
+    def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            # What super().initial() would set first, so the error is rendered as asked.
+            self.format_kwarg = self.get_format_suffix(**kwargs)
+            request.accepted_renderer, request.accepted_media_type = (
+                self.perform_content_negotiation(request)
+            )
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
+
+class ApiView(MethodFirstMixin, generics.GenericAPIView):
     """Reads for anyone the selectors allow, writes for people who are logged in."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]

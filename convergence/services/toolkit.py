@@ -1,8 +1,10 @@
 """A day of action's toolkit: items whose every change is a new, kept version.
 
-Uploaded files are checked twice: by their extension and by what their first
-bytes really are, so a page disguised as a PDF, or a script disguised as an
-image, is refused. They are only ever served as downloads (see
+Uploaded files are checked twice: by their extension and by what their bytes
+really are, so a page disguised as a PDF, or a script disguised as an image,
+is refused; so are polyglots, files that another program opens as a second
+format (a PNG with bytes after IEND, a PDF header or a ZIP inside an image).
+They are only ever served as downloads (see
 ``convergence.views.events.toolkit_file``), never shown as pages.
 """
 
@@ -41,12 +43,41 @@ _ZIP_MAX_ENTRIES = 5000
 _MARKUP = re.compile(rb"^\s*<(!doctype|html|head|body|script|svg|\?xml|iframe|object)", re.I)
 
 
-def _is_pdf(head: bytes, _file) -> bool:
-    return head.startswith(b"%PDF-")
+def _is_pdf(head: bytes, file) -> bool:
+    """Starts as a PDF, and nothing but padding follows its last ``%%EOF`` (where a PDF
+    polyglot hides its other file)."""
+    if not head.startswith(b"%PDF-"):
+        return False
+    tail = _tail(file, 1024)
+    marker = tail.rfind(b"%%EOF")
+    return marker >= 0 and not tail[marker + 5 :].strip(b" \t\r\n\x00")
 
 
-def _is_png(head: bytes, _file) -> bool:
-    return head.startswith(b"\x89PNG\r\n\x1a\n")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _is_png(head: bytes, file) -> bool:
+    """A PNG whose chunks, walked from the signature, end with IEND at the end of the file.
+
+    Bytes after IEND are how a PNG carries a second format (a ZIP, a PDF) that
+    another program would open; a truncated walk is not a PNG either.
+    """
+    if not head.startswith(_PNG_SIGNATURE):
+        return False
+    file.seek(0, 2)
+    end = file.tell()
+    position = len(_PNG_SIGNATURE)
+    try:
+        while position + 12 <= end:
+            file.seek(position)
+            header = file.read(8)
+            length, kind = int.from_bytes(header[:4], "big"), header[4:]
+            position += 12 + length
+            if kind == b"IEND":
+                return length == 0 and position == end
+        return False
+    finally:
+        file.seek(0)
 
 
 def _is_jpeg(head: bytes, _file) -> bool:
@@ -104,6 +135,29 @@ def _office(*, odf_type: str = "", ooxml_folder: str = ""):
         )
 
     return check
+
+
+def _tail(file, size: int) -> bytes:
+    file.seek(0, 2)
+    end = file.tell()
+    file.seek(max(0, end - size))
+    tail = file.read(size)
+    file.seek(0)
+    return tail
+
+
+# A PDF reader finds "%PDF-" anywhere in the first 1024 bytes, and a ZIP reader
+# finds its end record in the last 64 KB (plus a comment): where either sits in
+# another kind of file, it is a polyglot that opens as something else.
+_PDF_WINDOW = 1024
+_ZIP_WINDOW = 66 * 1024
+
+
+def _is_polyglot(suffix: str, head: bytes, file) -> bool:
+    zipped = suffix in {".odt", ".docx", ".pptx"}
+    if suffix != ".pdf" and b"%PDF-" in head[:_PDF_WINDOW]:
+        return True
+    return not zipped and b"PK\x05\x06" in _tail(file, _ZIP_WINDOW)
 
 
 @dataclass(frozen=True)
@@ -172,7 +226,7 @@ def toolkit_file_check(file: UploadedFile) -> CheckedFile:
     file.seek(0)
     head = file.read(_SNIFF_BYTES)
     file.seek(0)
-    if not kind.sniff(head, file):
+    if not kind.sniff(head, file) or _is_polyglot(suffix, head, file):
         raise _wrong_type()
     stem = get_valid_filename(PurePath(original).stem)[: FILENAME_MAX - len(suffix)] or "file"
     return CheckedFile(file=file, name=stem + suffix, content_type=kind.content_type, size=size)

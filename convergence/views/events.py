@@ -157,9 +157,9 @@ def host(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
 
 
 @require_safe
-def toolkit_file(request: HttpRequest, slug: str, version_id: int) -> HttpResponse:
-    """A toolkit file, always as a download and never sniffed into something else."""
-    version = toolkit_version_file(request.user, slug=slug, version_id=version_id)
+def toolkit_file(request: HttpRequest, slug: str, file_key) -> HttpResponse:
+    """A toolkit file by its random key, always as a download, never sniffed into anything else."""
+    version = toolkit_version_file(request.user, slug=slug, key=file_key)
     if version is None:
         raise Http404
     try:
@@ -182,5 +182,5 @@ def toolkit_file(request: HttpRequest, slug: str, version_id: int) -> HttpRespon
 urlpatterns = [
     path("days/<slug:slug>/register/", register, name="event_register"),
     path("days/<slug:slug>/events/<int:event_id>/", host, name="event_host"),
-    path("days/<slug:slug>/toolkit/files/<int:version_id>/", toolkit_file, name="toolkit_file"),
+    path("days/<slug:slug>/toolkit/files/<uuid:file_key>/", toolkit_file, name="toolkit_file"),
 ]

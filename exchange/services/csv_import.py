@@ -14,6 +14,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
@@ -30,7 +31,6 @@ from members.models import Group
 from members.services.groups import group_create
 from members.services.imports import RowError, _decode, _kinds, _PlaceFinder
 
-MAX_ROWS = 20_000
 _CHUNK = 500
 _TAG_SPLIT = re.compile(r"[,;|]")
 
@@ -97,10 +97,11 @@ def _rows(data: bytes, aliases: dict[str, str], required: tuple[str, ...]):
                     )
                 continue
             count += 1
-            if count > MAX_ROWS:
+            if count > settings.CSV_IMPORT_MAX_ROWS:
+                # Refused whole, before anything is written (the import is one transaction).
                 raise RuleBroken(
                     _("The file has more than %(max)s rows. Split it into smaller files.")
-                    % {"max": f"{MAX_ROWS:,}"}
+                    % {"max": f"{settings.CSV_IMPORT_MAX_ROWS:,}"}
                 )
             values: dict[str, str] = {}
             for name, cell in zip(header, cells, strict=False):

@@ -1,4 +1,4 @@
-"""Creating and updating people from other tools: the OSDI person signup helper."""
+"""Creating and updating people from other tools: CSV imports, and the OSDI signup helper."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from coalition.errors import RuleBroken
-from exchange.models import PersonAddress
-from exchange.selectors import people_visible_to
+from coalition.permissions import can_keep_supporters
+from exchange.models import PersonAddress, Supporter
 from exchange.services.tags import person_tags_add, tags_get_or_create
-from members.models import User
+from members.models import Group, User
 
 NAME_LENGTH = User._meta.get_field("name").max_length
 PHONE_LENGTH = User._meta.get_field("phone").max_length
@@ -73,10 +73,16 @@ def person_details_check(details: PersonDetails) -> PersonDetails:
 
 
 def _apply(person: User, details: PersonDetails) -> None:
-    """Overwrite what is given, keep what is not."""
+    """Overwrite what is given, keep what is not: a given name alone keeps the family name."""
     changed = []
-    if details.name and details.name != person.name:
-        person.name, changed = details.name, [*changed, "name"]
+    old_given, old_family = _split(person.name)
+    name = " ".join(
+        part
+        for part in (details.given_name or old_given, details.family_name or old_family)
+        if part
+    )
+    if (details.given_name or details.family_name) and name != person.name:
+        person.name, changed = name, [*changed, "name"]
     if details.phone and details.phone != person.phone:
         person.phone, changed = details.phone, [*changed, "phone"]
     if changed:
@@ -92,6 +98,11 @@ def _apply(person: User, details: PersonDetails) -> None:
     }
     if given:
         PersonAddress.objects.update_or_create(person=person, defaults=given)
+
+
+def _split(name: str) -> tuple[str, str]:
+    given, _sep, family = (name or "").strip().partition(" ")
+    return given, family.strip()
 
 
 def _create(details: PersonDetails) -> tuple[User, bool]:
@@ -129,19 +140,77 @@ def person_upsert(
     return person, created
 
 
-def person_signup(*, by: User, details: PersonDetails, tags: list[str]) -> tuple[User, bool]:
-    """The OSDI person signup helper: create or update by email. (person, visible to ``by``).
+@transaction.atomic
+def person_signup(*, by: User, group: Group, details: PersonDetails, tags: list[str]) -> Supporter:
+    """The OSDI person signup helper: "write only what you own".
 
-    Someone who could already see the person updates them; otherwise an
-    existing person's details stay as they are and only the tags are added.
-    Whether the address was already known is never told to someone who could
-    not see that person: the caller answers alike for "created" and "existed
-    but not yours" (see exchange.views.osdi).
+    The details go to ``group``'s own supporter record for the address (created
+    if new, else updated with the fields given: an omitted or blank field keeps
+    its value), and the tags onto that record. No account is created, and an
+    existing account is changed only when it is the caller's own. The answer
+    (the supporter record) is therefore the same whether or not the address
+    has an account.
     """
-    email = details.email.strip().lower()
-    visible = people_visible_to(by)
-    could_see = bool(email) and visible.filter(email__iexact=email).exists()
-    person, _created = person_upsert(details=details, tags=tags, may_update=could_see)
-    # Asked again after the write: a weaver sees the person they just created; a
-    # group admin sees neither a new person nor a stranger, so both answer alike.
-    return person, visible.filter(pk=person.pk).exists()
+    if not can_keep_supporters(by, group):
+        raise RuleBroken(
+            _("Only the admins and contacts of %(group)s keep its supporters.")
+            % {"group": group.name}
+        )
+    details = person_details_check(details)
+    tag_rows = tags_get_or_create(names=tags)
+    if details.email == (by.email or "").lower():
+        _apply(by, details)
+    supporter = _supporter_for(by=by, group=group, email=details.email)
+    changed = [
+        field
+        for field in ("given_name", "family_name", "phone", "postal_code", "locality", "country")
+        if getattr(details, field) and getattr(details, field) != getattr(supporter, field)
+    ]
+    for field in changed:
+        setattr(supporter, field, getattr(details, field))
+    if changed:
+        supporter.save(update_fields=[*changed, "updated_at"])
+    if tag_rows:
+        supporter.tags.add(*tag_rows)
+        if not changed:
+            # A new tag is a change of the record: syncing tools see it by its date.
+            supporter.save(update_fields=["updated_at"])
+    return supporter
+
+
+def supporter_group_for(*, by: User, slug: str = "") -> Group:
+    """The group whose supporter record a signup writes: the one named by ``slug``, or the
+    only group the caller keeps supporters for; otherwise RuleBroken says what to send."""
+    groups = Group.objects.filter(
+        memberships__person=by, memberships__role__in=["admin", "contact"]
+    ).order_by("pk")
+    if slug:
+        group = groups.filter(slug=slug).first()
+        if group is None:
+            raise RuleBroken(
+                _("You keep no supporters for a group “%(slug)s”.") % {"slug": slug[:60]},
+                field="group",
+            )
+        return group
+    found = list(groups[:2])
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise RuleBroken(
+            _("Supporters belong to a group: only a group's admins and contacts add them.")
+        )
+    raise RuleBroken(
+        _("You keep supporters for several groups: name one with ?group=<slug>."), field="group"
+    )
+
+
+def _supporter_for(*, by: User, group: Group, email: str) -> Supporter:
+    found = Supporter.objects.select_for_update().filter(group=group, email__iexact=email).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return Supporter.objects.create(group=group, email=email, created_by=by)
+    except IntegrityError:
+        # Added by another request meanwhile.
+        return Supporter.objects.get(group=group, email__iexact=email)

@@ -10,26 +10,24 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404
-from django.urls import path
+from django.urls import path, re_path
 from django.utils.translation import gettext as _
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.errors import not_found
+from api.parsers import HalJSONParser, JSONParser
+from api.views.base import MethodFirstMixin
 from coalition.permissions import HasCoalitionPermission
 from exchange import osdi, selectors
 from exchange.models import Tag, Tagging
-from exchange.services.people import PersonDetails, person_signup
+from exchange.services.people import PersonDetails, person_signup, supporter_group_for
 
 
-class HalJSONParser(JSONParser):
-    media_type = "application/hal+json"
-
-
-class OsdiView(APIView):
+class OsdiView(MethodFirstMixin, APIView):
     renderer_classes = [osdi.HalJSONRenderer, JSONRenderer]
     parser_classes = [JSONParser, HalJSONParser]
     permission_classes = [IsAuthenticated, HasCoalitionPermission]
@@ -77,7 +75,8 @@ class EntryPoint(OsdiView):
                     "osdi:tags": titled("osdi_tags", _("Tags on people")),
                     "osdi:taggings": titled("osdi_taggings", _("Which person has which tag")),
                     "osdi:person_signup_helper": titled(
-                        "osdi_person_signup", _("Add or update a person by email")
+                        "osdi_person_signup",
+                        _("Add or update one of your group's supporters by email"),
                     ),
                 },
             }
@@ -87,9 +86,11 @@ class EntryPoint(OsdiView):
 class People(OsdiView):
     def get(self, request):
         paging = osdi.paging_from(request)
+        modified = osdi.modified_range_from(request)
         total, people = selectors.people_page(
-            request.user, offset=paging.offset, limit=paging.per_page
-        )
+            request.user, offset=paging.offset, limit=paging.per_page,
+            after=modified.after, before=modified.before,
+        )  # fmt: skip
         items = [osdi.person_doc(request, person) for person in people]
         return Response(
             osdi.collection(
@@ -110,9 +111,11 @@ class Events(OsdiView):
 
     def get(self, request):
         paging = osdi.paging_from(request)
+        modified = osdi.modified_range_from(request)
         total, events = selectors.events_page(
-            request.user, offset=paging.offset, limit=paging.per_page
-        )
+            request.user, offset=paging.offset, limit=paging.per_page,
+            after=modified.after, before=modified.before,
+        )  # fmt: skip
         items = [osdi.event_doc(request, event) for event in events]
         return Response(
             osdi.collection(
@@ -253,12 +256,13 @@ class SignupInput(serializers.Serializer):
 
 
 class PersonSignup(OsdiView):
-    """POST {"person": {...}, "add_tags": [...]}: create or update a person by email.
+    """POST {"person": {...}, "add_tags": [...]}: add or update one of your group's supporters.
 
-    Someone who may see the person gets their full document. Otherwise (a new
-    person, or one who exists but is not theirs to see) the answer is the same
-    receipt built only from what was sent: the status and body never tell
-    whether the address was known.
+    "Write only what you own": the details and tags go to the calling group's
+    own supporter record for the address (``?group=<slug>`` when the caller
+    keeps supporters for several groups); no account is created and another
+    person's account is never changed. The answer is that record, the same
+    whether or not the address has an account.
     """
 
     def post(self, request):
@@ -276,21 +280,14 @@ class PersonSignup(OsdiView):
             locality=postal.get("locality", ""),
             country=postal.get("country", ""),
         )
-        person, visible = person_signup(
-            by=request.user, details=details, tags=data.validated_data.get("add_tags", [])
+        group = supporter_group_for(by=request.user, slug=request.query_params.get("group", ""))
+        supporter = person_signup(
+            by=request.user,
+            group=group,
+            details=details,
+            tags=data.validated_data.get("add_tags", []),
         )
-        if visible:
-            shown = selectors.person_for(request.user, person.pk)
-            return Response(osdi.person_doc(request, shown))
-        return Response(
-            {
-                "given_name": details.given_name.strip(),
-                "family_name": details.family_name.strip(),
-                "email_addresses": [{"address": details.email.strip().lower(), "primary": True}],
-                "notice": _("Thank you: the person is recorded."),
-                "_links": {"curies": osdi.curies(request)},
-            }
-        )
+        return Response(osdi.supporter_doc(request, supporter))
 
 
 urlpatterns = [
@@ -325,4 +322,6 @@ urlpatterns = [
     ),
     path("api/osdi/v1/taggings", Taggings.as_view(), name="osdi_taggings"),
     path("api/osdi/v1/taggings/<int:pk>", TaggingDetail.as_view(), name="osdi_tagging"),
+    # Anything else under /api/osdi/: a JSON 404 in the API's shape, not the HTML page.
+    re_path(r"^api/osdi/", not_found),
 ]

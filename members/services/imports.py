@@ -19,6 +19,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
+from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -34,7 +35,6 @@ from members.models import Group, GroupKind, User
 from members.services.groups import group_create
 
 MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 5000
 COLUMNS = ("name", "kind", "place", "contact_name", "contact_email", "website", "description")
 REQUIRED_COLUMNS = ("name", "kind", "place")
 # The model's own limits, so a row that passes here is never cut short on save.
@@ -276,10 +276,11 @@ def prospect_import_parse(*, data: bytes, filename: str) -> ImportResult:
                 header = _header(cells)
                 continue
             rows += 1
-            if rows > MAX_ROWS:
+            if rows > settings.CSV_IMPORT_MAX_ROWS:
+                # Refused whole, before anything is written (the import is one transaction).
                 raise RuleBroken(
                     _("The file has more than %(max)s rows. Split it into smaller files.")
-                    % {"max": f"{MAX_ROWS:,}"}
+                    % {"max": f"{settings.CSV_IMPORT_MAX_ROWS:,}"}
                 )
             if len(cells) > len(header):
                 result.errors.append(RowError(line, _("more values than the header has columns")))

@@ -166,7 +166,7 @@ def test_the_page_costs_the_same_queries_for_3_or_40_actions(
 def test_a_bad_area_on_the_page_is_a_form_error(client):
     response = client.get(PAGE, {"bbox": "up,down,left,right"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "bbox" in response.context["form"].errors
 
 

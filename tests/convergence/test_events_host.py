@@ -145,7 +145,7 @@ def test_the_host_sees_the_current_toolkit_with_links_to_files(
 
     assert "New point" in page and "Old point" not in page
     assert "Version 2" in page
-    assert reverse("convergence:toolkit_file", args=[day.slug, flyer.current_id]) in page
+    assert reverse("convergence:toolkit_file", args=[day.slug, flyer.current.key]) in page
     assert 'href="https://example.org/air"' in page
 
 

@@ -51,7 +51,8 @@ def _add(day, **fields) -> dict:
 def test_the_toolkit_addresses():
     assert reverse("convergence:toolkit_add", args=["d"]) == "/days/d/toolkit/add/"
     assert reverse("convergence:toolkit_version", args=["d", 3]) == "/days/d/toolkit/3/version/"
-    assert reverse("convergence:toolkit_file", args=["d", 3]) == "/days/d/toolkit/files/3/"
+    key = "0b9e4f4e-3c1a-4d2b-9f6a-2f7f3c1d5e8a"
+    assert reverse("convergence:toolkit_file", args=["d", key]) == f"/days/d/toolkit/files/{key}/"
 
 
 @pytest.mark.parametrize(
@@ -100,7 +101,7 @@ def test_a_coordinator_adds_a_file_and_sees_it_listed(client, coordinator, day):
     page = response.content.decode()
     assert "The item is added to the toolkit." in page
     version = ToolkitItem.objects.get(day=day).current
-    assert reverse("convergence:toolkit_file", args=[day.slug, version.pk]) in page
+    assert reverse("convergence:toolkit_file", args=[day.slug, version.key]) in page
 
 
 def test_a_pdf_that_is_really_a_page_is_refused_on_the_page(client, coordinator, day):
@@ -238,7 +239,7 @@ def test_a_published_days_files_are_downloads_for_everyone(
     version = _file_version(day, coordinator)
     _login(client, request, person)
 
-    response = client.get(reverse("convergence:toolkit_file", args=[day.slug, version.pk]))
+    response = client.get(reverse("convergence:toolkit_file", args=[day.slug, version.key]))
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
@@ -259,7 +260,7 @@ def test_a_drafts_files_are_only_for_coordinators(
     version = _file_version(day, coordinator)
     _login(client, request, person)
 
-    response = client.get(reverse("convergence:toolkit_file", args=[day.slug, version.pk]))
+    response = client.get(reverse("convergence:toolkit_file", args=[day.slug, version.key]))
 
     assert response.status_code == expected
 
@@ -269,7 +270,7 @@ def test_a_file_is_found_only_under_its_own_day(client, coordinator, place):
     draft = make_day(places=[place], status=DayStatus.DRAFT, slug="secret-draft")
     version = _file_version(draft, coordinator)
 
-    response = client.get(reverse("convergence:toolkit_file", args=[day.slug, version.pk]))
+    response = client.get(reverse("convergence:toolkit_file", args=[day.slug, version.key]))
 
     assert response.status_code == 404
 
@@ -278,7 +279,7 @@ def test_a_version_without_a_file_is_not_found(client, coordinator, place):
     day = make_day(places=[place], status=DayStatus.OPEN)
     item = toolkit_item_add(day=day, kind="points", title="T", text="x", by=coordinator)
 
-    response = client.get(reverse("convergence:toolkit_file", args=[day.slug, item.current.pk]))
+    response = client.get(reverse("convergence:toolkit_file", args=[day.slug, item.current.key]))
 
     assert response.status_code == 404
 
@@ -288,7 +289,7 @@ def test_a_file_missing_from_the_disk_is_not_found(client, coordinator, place, m
     version = _file_version(day, coordinator)
     (media / version.file.name).unlink()
 
-    response = client.get(reverse("convergence:toolkit_file", args=[day.slug, version.pk]))
+    response = client.get(reverse("convergence:toolkit_file", args=[day.slug, version.key]))
 
     assert response.status_code == 404
 
@@ -297,7 +298,7 @@ def test_text_files_are_downloads_too(client, coordinator, place):
     day = make_day(places=[place], status=DayStatus.OPEN)
     version = _file_version(day, coordinator, content=b"plain words", name="points.txt")
 
-    response = client.get(reverse("convergence:toolkit_file", args=[day.slug, version.pk]))
+    response = client.get(reverse("convergence:toolkit_file", args=[day.slug, version.key]))
 
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response["Content-Disposition"].startswith("attachment;")
@@ -307,9 +308,24 @@ def test_earlier_versions_stay_downloadable(client, coordinator, place):
     day = make_day(places=[place], status=DayStatus.OPEN)
     first = _file_version(day, coordinator)
     toolkit_item_update(
-        item=first.item, file=SimpleUploadedFile("flyer.pdf", PDF + b"%v2"), by=coordinator
+        item=first.item,
+        file=SimpleUploadedFile("flyer.pdf", b"%v2\n".join([PDF[:9], PDF[9:]])),
+        by=coordinator,
     )
 
-    response = client.get(reverse("convergence:toolkit_file", args=[day.slug, first.pk]))
+    response = client.get(reverse("convergence:toolkit_file", args=[day.slug, first.key]))
 
     assert b"".join(response.streaming_content) == PDF
+
+
+def test_a_file_cannot_be_fetched_by_its_sequential_number(client, coordinator, place):
+    day = make_day(places=[place], status=DayStatus.OPEN)
+    version = _file_version(day, coordinator)
+
+    by_number = client.get(f"/days/{day.slug}/toolkit/files/{version.pk}/")
+    by_key = client.get(f"/days/{day.slug}/toolkit/files/{version.key}/")
+
+    assert by_number.status_code == 404
+    assert by_key.status_code == 200
+    assert str(version.key) not in {str(version.pk), str(version.number)}
+    assert len(version.key.hex) == 32

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,7 +18,19 @@ pytestmark = pytest.mark.django_db
 
 WRONG_TYPE = "Only PDF, images (PNG, JPEG, GIF), text and office documents can be uploaded."
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+
+# A real 1×1 PNG: signature, IHDR, IDAT, IEND.
+PNG = (
+    b"\x89PNG\r\n\x1a\n"
+    + _chunk(b"IHDR", (1).to_bytes(4, "big") * 2 + b"\x08\x02\x00\x00\x00")
+    + _chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+    + _chunk(b"IEND", b"")
+)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 40
 GIF = b"GIF89a" + b"\x00" * 40
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
@@ -205,7 +218,8 @@ def test_the_limit_is_a_setting(coordinator, day, settings):
 
 def test_a_file_of_exactly_the_limit_is_taken(coordinator, day, settings):
     settings.TOOLKIT_MAX_UPLOAD_MB = 1
-    file = upload("one.pdf", PDF + b"0" * (1024 * 1024 - len(PDF)))
+    padding = b"%" + b"0" * (1024 * 1024 - len(PDF) - 2) + b"\n"
+    file = upload("one.pdf", PDF[:9] + padding + PDF[9:])
 
     item = toolkit_item_add(day=day, kind="file", title="One", file=file, by=coordinator)
 
@@ -298,3 +312,56 @@ def test_only_coordinators_and_steering_edit_the_toolkit(request, person, coordi
     with pytest.raises(RuleBroken):
         toolkit_item_update(item=item, text="y", by=someone)
     assert item.versions.count() == 1
+
+
+# --- Polyglots: one file that another program opens as a second format ----------
+
+ZIP_END = b"PK\x05\x06" + b"\x00" * 18
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("poster.png", PNG + b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n"),
+        ("poster.png", PNG + b"PK\x03\x04" + b"\x00" * 26 + ZIP_END),
+        ("poster.png", PNG[:33] + _chunk(b"tEXt", b"c\x00%PDF-1.7 ") + PNG[33:]),
+        ("poster.png", PNG[:-12]),
+        ("flyer.pdf", PDF + b"PK\x03\x04" + b"\x00" * 26 + ZIP_END),
+        ("flyer.pdf", PDF + PNG),
+        ("flyer.pdf", PNG + PDF),
+        ("photo.jpg", JPEG + b"%PDF-1.7\n%%EOF\n"),
+        ("photo.gif", GIF + ZIP_END),
+        ("points.txt", b"notes %PDF-1.4 trailer %%EOF"),
+    ],
+    ids=[
+        "pdf-after-png-iend",
+        "zip-after-png-iend",
+        "pdf-header-in-png-chunk",
+        "png-without-iend",
+        "zip-after-pdf-eof",
+        "png-after-pdf-eof",
+        "pdf-starting-with-png-bytes",
+        "pdf-header-in-jpeg",
+        "zip-in-gif",
+        "pdf-header-in-text",
+    ],
+)
+def test_polyglots_are_refused(coordinator, day, name, content):
+    with pytest.raises(RuleBroken, match="Only PDF, images"):
+        toolkit_item_add(
+            day=day, kind="file", title="Poly", file=upload(name, content), by=coordinator
+        )
+
+
+def test_a_real_png_and_a_pdf_with_an_incremental_update_are_taken(coordinator, day):
+    updated = PDF + b"2 0 obj << >> endobj\ntrailer << >>\n%%EOF\r\n"
+
+    png = toolkit_item_add(
+        day=day, kind="graphic", title="P", file=upload("p.png", PNG), by=coordinator
+    )
+    pdf = toolkit_item_add(
+        day=day, kind="file", title="F", file=upload("f.pdf", updated), by=coordinator
+    )
+
+    assert png.current.content_type == "image/png"
+    assert pdf.current.content_type == "application/pdf"

@@ -261,3 +261,42 @@ def test_the_people_export_reads_in_batches_whatever_the_size(client, steward, s
     large = count()
 
     assert large == small + 2
+
+
+def _people_csv(count: int) -> str:
+    return _as_csv(
+        [
+            {"email": f"row{n}@example.net", "first_name": "Row", "last_name": str(n)}
+            for n in range(count)
+        ]
+    )
+
+
+def test_an_import_over_the_row_cap_is_refused_whole(client, weaver, settings):
+    from members.models import User
+
+    settings.CSV_IMPORT_MAX_ROWS = 5
+    before = User.objects.count()
+
+    response = _upload(client, weaver, "people", _people_csv(6))
+
+    assert response.status_code == 400
+    assert "more than 5 rows" in response.content.decode()
+    assert User.objects.count() == before
+
+
+def test_an_import_at_the_row_cap_is_taken(client, weaver, settings):
+    from members.models import User
+
+    settings.CSV_IMPORT_MAX_ROWS = 5
+
+    response = _upload(client, weaver, "people", _people_csv(5))
+
+    assert response.status_code == 200
+    assert User.objects.filter(email__startswith="row").count() == 5
+
+
+def test_the_row_cap_defaults_to_five_thousand():
+    from django.conf import settings
+
+    assert settings.CSV_IMPORT_MAX_ROWS == 5000

@@ -1,0 +1,46 @@
+"""Middleware of the frame: answers that show a logged-in person's data stay out of caches."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+
+class PrivateCacheMiddleware:
+    """``Cache-Control: private, no-store`` on every answer to a logged-in person that does
+    not set its own.
+
+    A shared proxy or a browser's back-forward cache must not keep a page with
+    someone's names, emails or RSVPs for the next person at that machine or
+    behind that proxy. Answers that chose their caching (feeds, files) keep it;
+    anonymous pages stay cacheable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class RetryAfterMiddleware:
+    """A refusal to try again later: where a view's code set ``request.retry_after``
+    (seconds), the answer becomes a 429 with ``Retry-After``, whatever page it shows.
+
+    allauth's login form shows "Too many failed login attempts" as a form error
+    (a 200); members.adapters sets the wait, and clients and proxies read it here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        wait = getattr(request, "retry_after", None)
+        if wait:
+            response.status_code = 429
+            response["Retry-After"] = str(int(wait))
+        return response
