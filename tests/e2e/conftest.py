@@ -61,3 +61,9 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if str(item.fspath).startswith(here):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings, live_server):
+    """Links in email are built on SITE_URL: here, the live server the browser talks to."""
+    settings.SITE_URL = live_server.url
