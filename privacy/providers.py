@@ -435,6 +435,24 @@ def _consents_export_address(email: str) -> list[dict]:
     )  # fmt: skip
 
 
+def _notifications_export(person) -> list[dict]:
+    from notifications.models import Notification, NotificationChoice
+
+    return _values(
+        Notification.objects.filter(recipient=person).order_by("created_at", "pk"),
+        "kind", "title", "body", "url", "delivery", "created_at", "read_at", "emailed_at",
+    ) + _values(NotificationChoice.objects.filter(person=person), "kind", "delivery")  # fmt: skip
+
+
+def _notifications_erase(person) -> int:
+    from notifications.models import Digest, Notification, NotificationChoice
+
+    # News written for this person only: nothing in it is anyone else's record.
+    removed = Notification.objects.filter(recipient=person).delete()[0]
+    removed += NotificationChoice.objects.filter(person=person).delete()[0]
+    return removed + Digest.objects.filter(person=person).delete()[0]
+
+
 def _nothing(_subject) -> int:
     return 0
 
@@ -491,6 +509,7 @@ def _register_all() -> None:
         order=10,
     )
     register("flags", export=_flags_export, erase=_flags_erase)
+    register("notifications", export=_notifications_export, erase=_notifications_erase)
     register("pledges", export=_pledges_export, erase=_nothing)
     register("amplifications", export=_amplifications_export, erase=_nothing)
     register("events_registered", export=_events_export, erase=_nothing)

@@ -201,3 +201,23 @@ def test_a_role_given_is_news_for_the_person_who_got_it(
     assert notice.kind == "role_given"
     assert notice.title == "You are now a weaver of Coalition"
     assert not Notification.objects.filter(recipient=steward).exists()
+
+
+def test_my_notifications_and_choices_are_in_my_data_and_go_with_erasure(make_person, news_kind):
+    from privacy.registry import providers
+
+    ana = make_person("ana@example.net")
+    ben = make_person("ben@example.net")
+    choose(ana, news_kind, Delivery.DAILY)
+    notify(recipients=[ana, ben], kind=news_kind, context={"role": "weaver"})
+    provider = next(p for p in providers() if p.name == "notifications")
+
+    rows = provider.export(ana)
+    assert [row.get("title") for row in rows if "title" in row] == [
+        "You are now a weaver of Coalition"
+    ]
+    assert {"kind": news_kind, "delivery": Delivery.DAILY} in rows
+
+    assert provider.erase(ana) == 2
+    assert not Notification.objects.filter(recipient=ana).exists()
+    assert Notification.objects.filter(recipient=ben).count() == 1
