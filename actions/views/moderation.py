@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from actions.forms_moderation import FlagForm, ModerateForm, ReviewForm
-from actions.models import Action
+from actions.models import Action, ModerationRule
 from actions.selectors_moderation import (
     action_decisions,
     actions_hidden,
@@ -223,7 +223,10 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 if data["decision"] == "hide":
                     decision = action_hide(
-                        action=action, by=request.user, reason=data["reason"], rule=data["rule"]
+                        action=action,
+                        by=request.user,
+                        reason=data["reason"],
+                        rule=data["rule"] or ModerationRule.OTHER,
                     )
                 else:
                     decision = DECIDE[data["decision"]](
