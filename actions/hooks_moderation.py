@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 def register() -> None:
+    from actions import notification_kinds_moderation  # noqa: F401 - registers the kinds
     from actions.detail_context import detail_context_register
     from actions.views.moderation import moderation_detail_context
     from actions.views.participation import rsvp_detail_context

@@ -317,40 +317,83 @@ class Participation(models.Model):
         return f"{self.name} → {self.action}"
 
 
+class ModerationRule(models.TextChoices):
+    """Which rule a hidden action broke: shown on the public moderation log."""
+
+    PERSONAL_DATA = "personal_data", _("someone's personal details")
+    HARASSMENT = "harassment", _("harassment, threats or hate")
+    STATEMENT = "statement", _("against the unity statement or its principles")
+    MISLEADING = "misleading", _("false or misleading")
+    SPAM = "spam", _("spam or advertising")
+    OTHER = "other", _("another reason")
+
+
+class ModerationOutcome(models.TextChoices):
+    DISMISSED = "dismissed", _("flags dismissed")
+    HIDDEN = "hidden", _("hidden")
+    RESTORED = "restored", _("restored")
+
+
 class Flag(models.Model):
-    """Someone asks the stewards to look at an action."""
+    """Someone asks the moderators to look at an action (or its hosts ask for a review)."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="flags")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
     reason = models.CharField(_("what is wrong"), max_length=500)
+    # A visitor without an account may leave an address, used only to tell
+    # them the outcome (exported and erased with their data: privacy/providers.py).
+    email = models.EmailField(_("email"), blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    # The hosts of a hidden action asking the moderators to look again.
+    is_review = models.BooleanField(_("review asked by the hosts"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    decision = models.ForeignKey(
+        "ModerationDecision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="flags_answered",
+    )
 
     class Meta:
         verbose_name = _("flag")
         verbose_name_plural = _("flags")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["action", "resolved_at"], name="flag_action_open")]
 
     def __str__(self) -> str:
         return f"Flag on {self.action}"
 
 
 class ModerationDecision(models.Model):
-    """A steward hid or restored an action, and why; the author is told."""
+    """A moderator dismissed the flags on an action, hid it or restored it, and why."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="decisions")
+    outcome = models.CharField(
+        _("decision"), max_length=10, choices=ModerationOutcome.choices, default="hidden"
+    )
+    # Whether the action is hidden once this decision is taken.
     hidden = models.BooleanField()
     reason = models.CharField(_("why"), max_length=500)
+    rule = models.CharField(_("rule"), max_length=20, choices=ModerationRule.choices, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    # The role the decider held ("moderator", "steward"), kept when the account goes;
+    # empty for a decision the app took by itself.
+    role = models.CharField(_("role"), max_length=20, blank=True)
+    automatic = models.BooleanField(_("hidden automatically"), default=False)
+    # When a moderator looked at an automatic decision (null: still to review).
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("moderation decision")
         verbose_name_plural = _("moderation decisions")
         ordering = ["-at"]
+        indexes = [models.Index(fields=["outcome", "id"], name="decision_public_log")]
 
     def __str__(self) -> str:
-        return f"{'hid' if self.hidden else 'restored'} {self.action}"
+        return f"{self.outcome} {self.action}"
 
 
 class DigestSent(models.Model):

@@ -385,7 +385,7 @@ def action_page(user, pk: int) -> ActionPage | None:
         )
     decision = None
     if action.is_hidden:
-        decision = action.decisions.filter(hidden=True).order_by("-at", "-id").first()
+        decision = action.decisions.filter(outcome="hidden").order_by("-at", "-id").first()
     return ActionPage(action=action, cohosts=cohosts, decision=decision)
 
 

@@ -191,6 +191,11 @@ def can_edit_action(user, action) -> bool:
     return action.created_by_id == user.pk and is_group_member(user, action.host_group)
 
 
+def can_ask_for_review(user, action) -> bool:
+    """The hosts of a hidden action ask the moderators to look at it again."""
+    return action.hidden_at is not None and can_edit_action(user, action)
+
+
 def can_see_rsvps(user, action) -> bool:
     """Who RSVPed (names, emails): whoever may edit the action, and the co-hosts the
     host chose to show them to (one query, for people who act for a group)."""

@@ -247,6 +247,12 @@ OUTREACH_STALE_SECONDS = env_int("OUTREACH_STALE_SECONDS", 600)
 # /healthz answers 503 when the scheduler's last tick is older than this.
 SCHEDULER_LATE_SECONDS = env_int("SCHEDULER_LATE_SECONDS", 180)
 
+# Hide an action by itself once this many different accounts have flagged it,
+# until a moderator reviews it (actions/services/moderation.py); 0 turns it off.
+MODERATION_AUTO_HIDE_FLAGS = env_int("MODERATION_AUTO_HIDE_FLAGS", 0)
+if MODERATION_AUTO_HIDE_FLAGS < 0:
+    raise ImproperlyConfigured("MODERATION_AUTO_HIDE_FLAGS must be 0 (off) or more.")
+
 # Email
 # The site's public address, for links in email (invitations, unsubscribe).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

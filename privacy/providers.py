@@ -337,6 +337,22 @@ def _flags_export(person) -> list[dict]:
     return _values(Flag.objects.filter(by=person), "action__title", "reason", "created_at")
 
 
+def _flags_export_address(email: str) -> list[dict]:
+    from actions.models import Flag
+
+    return _values(
+        Flag.objects.filter(by__isnull=True, email__iexact=email.strip()),
+        "action__title", "reason", "email", "created_at",
+    )  # fmt: skip
+
+
+def _flags_erase_address(email: str) -> int:
+    from actions.models import Flag
+
+    # A visitor's address was kept only to tell them the outcome; the flag stays.
+    return Flag.objects.filter(email__iexact=email.strip()).update(email="")
+
+
 def _flags_erase(person) -> int:
     from actions.models import Flag
 
@@ -508,7 +524,14 @@ def _register_all() -> None:
         erase_address=lambda email: _participations_erase_q(_participations_q(email)),
         order=10,
     )
-    register("flags", export=_flags_export, erase=_flags_erase)
+    register(
+        "flags",
+        # A person's flags, and those they raised as a visitor with the same address.
+        export=lambda person: _flags_export(person) + _flags_export_address(person.email),
+        erase=lambda person: _flags_erase(person) + _flags_erase_address(person.email),
+        export_address=_flags_export_address,
+        erase_address=_flags_erase_address,
+    )
     register("notifications", export=_notifications_export, erase=_notifications_erase)
     register("pledges", export=_pledges_export, erase=_nothing)
     register("amplifications", export=_amplifications_export, erase=_nothing)

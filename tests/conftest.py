@@ -201,6 +201,11 @@ def coordinator(make_person):
 
 
 @pytest.fixture
+def moderator(make_person):
+    return make_person("moderator@example.net", name="Mira Moderator", roles=("moderator",))
+
+
+@pytest.fixture
 def staff(make_person):
     return make_person("staff@example.net", name="Stan Staff", is_staff=True, is_superuser=True)
 

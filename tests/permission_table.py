@@ -8,8 +8,8 @@ objects behind the URLs are built in the test (``world``): the group of
 the meeting's member; ``outsider`` is the admin of another, unsigned group.
 
 Roles (tests/conftest.py): anonymous; outsider; member and admin of the group;
-weaver, coordinator, steward and steering hold that network role and belong to
-no group; staff is ``is_staff`` with no role and no group.
+weaver, coordinator, steward, steering and moderator hold that network role and
+belong to no group; staff is ``is_staff`` with no role and no group.
 
 A route that takes only POST is checked with POST only. An empty POST to a
 view that validates its form before asking who the person is answers 400 to
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 ROLES = (
     "anonymous", "outsider", "member", "admin", "weaver",
-    "coordinator", "steward", "steering", "staff",
+    "coordinator", "steward", "steering", "staff", "moderator",
 )  # fmt: skip
 LOGIN = "login"  # a redirect to a login page
 
@@ -37,7 +37,7 @@ STEWARD = ("steward", "steering")  # can_steward
 MANAGE_ROLES = ("steward",)  # can_manage_roles
 PUBLISH_STATEMENT = ("steering", "steward")  # can_publish_statement
 PUBLISH_PRIVACY_POLICY = ("steering", "steward")  # can_publish_privacy_policy
-MODERATE = ("steward",)  # can_moderate
+MODERATE = ("moderator", "steward")  # can_moderate
 REPORT_DAY = ("steering",)  # can_report_day
 SCHEDULE_REPORTS = ("steering",)  # can_schedule_reports
 # can_act_for_group / can_manage_group / can_edit_action on the group's action
@@ -46,7 +46,9 @@ GROUP_ADMIN = ("admin",)
 # is_in_network: a member group or a network role.
 # can_read_people: weavers, stewards, and the admins and contacts of any group.
 READ_PEOPLE = ("weaver", "steward", "admin", "outsider")
-IN_NETWORK = ("outsider", "member", "admin", "weaver", "coordinator", "steward", "steering")
+IN_NETWORK = (
+    "outsider", "member", "admin", "weaver", "coordinator", "steward", "steering", "moderator",
+)  # fmt: skip
 
 
 def everyone(status: int = 200) -> dict[str, object]:
@@ -180,7 +182,13 @@ EXPECTED: dict[str, Expect] = {
     "actions:playbook": Expect(get=everyone()),
     "actions:tactic": Expect(get=everyone(), kwargs={"slug": "tactic_slug"}),
     "actions:moderation": Expect(get=only(MODERATE)),
-    "actions:flag": Expect(get=logged_in(), post=logged_in(400)),
+    # The public moderation log: no person in it.
+    "actions:moderation_log": Expect(get=everyone()),
+    # Visitors flag too (leaving an address if they want the outcome).
+    "actions:flag": Expect(get=everyone(), post=everyone(400)),
+    # The hosts of a hidden action ask for its review (can_edit_action); the world's
+    # action is shown, so an empty request is refused at 400.
+    "actions:review": Expect(get=only(GROUP_ADMIN), post=only(GROUP_ADMIN, 400)),
     "actions:moderate": Expect(get=only(MODERATE), post=only(MODERATE, 400)),
     "actions:rsvp": Expect(get=everyone(), post=everyone(400)),
     "actions:rsvps": Expect(get=only(GROUP_ADMIN)),

@@ -23,7 +23,7 @@ PUBLIC = {
     "members:invitation", "members:unsubscribe", "notifications:unsubscribe",
     "actions:list", "actions:map", "actions:map_data", "actions:feed", "actions:ical",
     "actions:detail", "actions:playbook", "actions:tactic", "actions:rsvp",
-    "actions:rsvp_cancel", "actions:support_list",
+    "actions:rsvp_cancel", "actions:support_list", "actions:flag", "actions:moderation_log",
     "convergence:days", "convergence:day", "convergence:day_events_geojson",
     "convergence:day_ical", "convergence:toolkit_file",
     "reporting:impact",

@@ -101,7 +101,10 @@ def test_every_entry_says_what_each_role_gets():
 
 
 @pytest.fixture
-def cast(outsider, group_member, group_admin, weaver, coordinator, steward, steering_member, staff):
+def cast(
+    outsider, group_member, group_admin, weaver, coordinator, steward, steering_member, staff,
+    moderator,
+):  # fmt: skip
     return {
         "anonymous": None,
         "outsider": outsider,
@@ -112,6 +115,7 @@ def cast(outsider, group_member, group_admin, weaver, coordinator, steward, stee
         "steward": steward,
         "steering": steering_member,
         "staff": staff,
+        "moderator": moderator,
     }
 
 

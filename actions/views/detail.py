@@ -1,8 +1,10 @@
 """The action page, ``/actions/<id>/``: all that is public about an action, and the boxes of others.
 
 A person who may not see the action gets 404, never 403: its existence is
-not revealed. The host group (and stewards) see a hidden action with a
-banner giving the reason of the latest decision to hide it.
+not revealed. A hidden action that the person could see were it shown stands
+as a placeholder (410) giving the moderators' reason, not the action. The
+host group (and moderators) see a hidden action with a banner giving the
+reason of the latest decision to hide it.
 
 Other parts of the app (amplify, support, RSVP, moderation) fill their
 includes on the page and add their context through
@@ -27,6 +29,7 @@ from django.views.decorators.http import require_safe
 from actions.detail_context import detail_context
 from actions.models import Action
 from actions.selectors_listing import BoundingBox, action_page
+from actions.selectors_moderation import hidden_placeholder
 from coalition.permissions import can_edit_action, can_see_action
 
 # Half the side of the map area a "see it on the map" link opens (degrees):
@@ -63,7 +66,16 @@ def _share_description(action: Action) -> str:
 @require_safe
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = action_page(request.user, pk)
-    if page is None or not can_see_action(request.user, page.action):
+    if page is None:
+        placeholder = hidden_placeholder(request.user, pk)
+        if placeholder is None:
+            raise Http404
+        # 410: gone for the public (and search engines) while it is hidden, with the
+        # moderators' reason instead of the action.
+        return render(
+            request, "actions/detail/hidden.html", {"placeholder": placeholder}, status=410
+        )
+    if not can_see_action(request.user, page.action):
         raise Http404
     action = page.action
     box = _map_box(action)

@@ -48,7 +48,8 @@ MATRIX = {
     "public": [200, 200, 200, 200, 200, 200, 200],
     "network": [404, 200, 200, 200, 200, 200, 200],
     "group": [404, 404, 200, 200, 404, 404, 200],
-    "hidden": [404, 404, 200, 200, 404, 404, 200],
+    # A hidden public action stands as a placeholder (410) for those it is not shown to.
+    "hidden": [410, 410, 200, 200, 410, 410, 200],
 }
 PEOPLE = [None, *CAST, "steward"]
 

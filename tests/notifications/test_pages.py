@@ -69,7 +69,11 @@ def test_a_bad_notification_id_answers_400(client, make_person):
 def test_choices_are_saved_and_a_bad_choice_answers_400(client, make_person, news_kind):
     ana = make_person("ana@example.net")
     client.force_login(ana)
-    form = {"role_given": Delivery.IMMEDIATE, news_kind: Delivery.DAILY}
+    from notifications.registry import KINDS
+
+    # Every kind that concerns her is on the form (other apps register theirs too).
+    form = {name: kind.default for name, kind in KINDS.items() if kind.concerns(ana)}
+    form.update({"role_given": Delivery.IMMEDIATE, news_kind: Delivery.DAILY})
 
     assert client.post("/me/notifications/settings/", form).status_code == 302
     assert NotificationChoice.objects.get(person=ana, kind=news_kind).delivery == Delivery.DAILY
