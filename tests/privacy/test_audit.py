@@ -187,9 +187,10 @@ def test_hiding_and_restoring_an_action_writes_one_entry_each(group, steward):
 
     logged = list(AuditEntry.objects.order_by("id").values_list("verb", "subject", "detail"))
     assert logged == [
-        (AuditVerb.MODERATION, f"action #{action.pk}", {"decision": "hidden", "flags_resolved": 0}),
         (AuditVerb.MODERATION, f"action #{action.pk}",
-         {"decision": "restored", "flags_resolved": 0}),
+         {"decision": "hidden", "rule": "other", "flags_resolved": 0}),
+        (AuditVerb.MODERATION, f"action #{action.pk}",
+         {"decision": "restored", "rule": "", "flags_resolved": 0}),
     ]  # fmt: skip
 
 
