@@ -390,3 +390,43 @@ def digest_send(*, digest_id: int) -> bool:
         status=DigestStatus.SENT, sent_at=timezone.now(), count=len(items)
     )
     return True
+
+
+# --- 1-1 meeting follow-ups -------------------------------------------------
+
+
+def meeting_follow_ups_remind(*, today: date | None = None) -> int:
+    """Remind whoever logged each meeting whose follow-up day has come; returns how many.
+
+    Each meeting is claimed by a conditional UPDATE of ``follow_up_reminded_at``
+    in the same transaction as its notification: of two runs, one claims it,
+    and a run that fails leaves it unclaimed for the next.
+    """
+    from members.models import RelationalMeeting
+
+    today = today or timezone.localdate()
+    due = RelationalMeeting.objects.filter(
+        follow_up_on__lte=today, follow_up_reminded_at__isnull=True
+    ).values_list("pk", flat=True)
+    reminded = 0
+    for pk in list(due[:1000]):
+        with transaction.atomic():
+            claimed = RelationalMeeting.objects.filter(
+                pk=pk, follow_up_reminded_at__isnull=True
+            ).update(follow_up_reminded_at=timezone.now())
+            if not claimed:
+                continue
+            meeting = RelationalMeeting.objects.select_related(
+                "person_a", "person_b", "logged_by"
+            ).get(pk=pk)
+            weaver = meeting.logged_by or meeting.person_a
+            other = meeting.person_b if weaver.pk == meeting.person_a_id else meeting.person_a
+            notify(
+                recipients=[weaver],
+                kind="meeting_follow_up",
+                about=meeting,
+                url=reverse("members:meeting_detail", args=[meeting.pk]),
+                context={"meeting": meeting, "other": other},
+            )
+            reminded += 1
+    return reminded
