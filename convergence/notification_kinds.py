@@ -52,7 +52,10 @@ def _url(day: DayOfAction) -> str:
 
 
 def tell_published(*, day: DayOfAction, by: User) -> None:
+    """Recorded for the site: the announcement (an outreach email to these same
+    people, sent at once by ``day_publish``) is the email, so no second one."""
     notify(
+        delivery=Delivery.SITE,
         recipients=people_of_the_day(day),
         kind=DAY_PUBLISHED.name,
         about=day,

@@ -99,12 +99,15 @@ def notify(
     url: str = "",
     context: dict | None = None,
     exclude: Iterable[User | None] = (),
+    delivery: str | None = None,
 ) -> list[Notification]:
     """Tell each of ``recipients`` (once each, whoever appears twice) about ``about``.
 
     ``exclude``: people who caused the news and need not hear of it (the
     person who amplified is not told they amplified). Inactive and erased
-    accounts are skipped. Returns the notifications recorded.
+    accounts are skipped. ``delivery`` overrides everyone's choice, for news
+    that already reached them another way (a day's announcement is already an
+    email: its notification is for the site). Returns the notifications recorded.
     """
     kind_named(kind)  # an unknown kind is a programming error, raised at once
     skip = {person.pk for person in exclude if person is not None}
@@ -115,7 +118,11 @@ def notify(
     if not people:
         return []
     key = about_key(about)
-    deliveries = _deliveries(list(people.values()), kind)
+    deliveries = (
+        dict.fromkeys(people, delivery)
+        if delivery is not None
+        else _deliveries(list(people.values()), kind)
+    )
     recent: set[int] = set()
     if key and Delivery.IMMEDIATE in deliveries.values():
         recent = set(

@@ -73,6 +73,6 @@ def meeting_follow_ups_due() -> int:
     Once per meeting, however often it runs: each reminder is claimed by a
     conditional UPDATE of the meeting's ``follow_up_reminded_at``.
     """
-    from notifications.handlers import meeting_follow_ups_remind
+    from notifications.services import meeting_follow_ups_remind
 
     return meeting_follow_ups_remind()
