@@ -9,7 +9,12 @@ class ActionsConfig(AppConfig):
     def ready(self) -> None:
         # Each area adds itself to lower apps' pages (group page, timeline,
         # ties, home page) and to the action page.
-        from actions import hooks_amplification, hooks_home, hooks_moderation
+        from actions import (
+            hooks_amplification,
+            hooks_home,
+            hooks_moderation,
+            notification_kinds,  # noqa: F401 - registers the kinds of news
+        )
 
         hooks_moderation.register()
         hooks_amplification.register()

@@ -357,6 +357,14 @@ class ActionEditForm(ActionDetailsForm):
         kwargs.setdefault("initial", _initial(action))
         super().__init__(*args, **kwargs)
         self.action = action
+        if action.status != ActionStatus.CANCELLED:
+            # Cancelling asks for a message to the people coming: its own page.
+            self.fields["status"].choices = [
+                choice for choice in ActionStatus.choices if choice[0] != ActionStatus.CANCELLED
+            ]
+            self.fields["status"].help_text = _(
+                "To cancel, use “Cancel the action”: it asks for a message to the people coming."
+            )
         # Outcomes are asked for once the action has started.
         self.with_outcomes = action.starts_at <= timezone.now()
         if not self.with_outcomes:

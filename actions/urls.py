@@ -10,6 +10,7 @@ from actions.views import (
     participation,
     playbook,
     posting,
+    speaking,
     support,
 )
 
@@ -25,6 +26,7 @@ urlpatterns = [
     *participation.urlpatterns,
     *amplify.urlpatterns,
     *support.urlpatterns,
+    *speaking.urlpatterns,
     # Last: /actions/<id>/ would otherwise shadow the fixed addresses above.
     *detail.urlpatterns,
 ]

@@ -217,6 +217,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "convergence-days-advance": {"task": "convergence.tasks.days_advance", "schedule": 300.0},
     # Daily and weekly digests of each person's notifications (notifications/tasks.py).
     "notifications-digests-due": {"task": "notifications.tasks.digests_due", "schedule": 900.0},
+    # Messages to many (hosts, coordinators) a dead worker left half sent
+    # (notifications/broadcasts.py).
+    "notifications-broadcasts-resume": {
+        "task": "notifications.tasks.broadcasts_resume",
+        "schedule": 300.0,
+    },
+    # 1-1 meetings whose follow-up day has come: the person who logged it is reminded once.
+    "notifications-meeting-follow-ups": {
+        "task": "notifications.tasks.meeting_follow_ups_due",
+        "schedule": crontab(minute=5),
+    },
     # Scheduled reports, each made once per period (reporting/tasks.py).
     "reporting-reports-due": {"task": "reporting.tasks.reports_due", "schedule": 3600.0},
     # The dashboard's monthly rollups of the last and the current month (reporting/rollups.py).

@@ -7,6 +7,6 @@ class ConvergenceConfig(AppConfig):
     verbose_name = _("Days of action")
 
     def ready(self) -> None:
-        from convergence import setup_hooks
+        from convergence import notification_kinds, setup_hooks  # noqa: F401 - registers kinds
 
         setup_hooks.register()

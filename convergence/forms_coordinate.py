@@ -246,3 +246,17 @@ class CoordinationFilterForm(forms.Form):
             data = self.cleaned_data
         place = self._find(data["place"]) if data.get("place") else None
         return place, data.get("sort") or "-rsvps"
+
+
+class CoordinatorMessageForm(forms.Form):
+    """A coordinator's message to one audience of a day (the rules are the service's)."""
+
+    audience = forms.ChoiceField(label=_("Write to"), widget=forms.RadioSelect, choices=())
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(
+        label=_("Message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 10})
+    )
+
+    def __init__(self, *args, audiences: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["audience"].choices = list(audiences.items())

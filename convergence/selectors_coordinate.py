@@ -103,8 +103,12 @@ def _narrow(day: DayOfAction, place: Place | None, prefix: str) -> Q:
     return q
 
 
-def _live_events(day: DayOfAction) -> QuerySet[Event]:
+def live_events(day: DayOfAction) -> QuerySet[Event]:
+    """The day's registered events that are not cancelled."""
     return Event.objects.filter(day=day).exclude(action__status=ActionStatus.CANCELLED)
+
+
+_live_events = live_events
 
 
 def _visible_events(day: DayOfAction, user) -> QuerySet[Event]:

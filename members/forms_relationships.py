@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coalition.dates import validate_day_in_range
 from coalition.forms import IdChoiceField, IdMultipleChoiceField
 from members.forms import place_field
 from members.models import Group, LadderLevel, Skill, Training, User
@@ -51,6 +52,13 @@ class _MeetingText(forms.Form):
         max_length=FOLLOW_UP_MAX,
         required=False,
     )
+    follow_up_on = forms.DateField(
+        label=_("Remind me on"),
+        help_text=_("Optional: the day you want a reminder to follow up."),
+        required=False,
+        widget=DateInput(),
+        validators=[validate_day_in_range],
+    )
 
 
 class MeetingForm(_MeetingText):
@@ -68,7 +76,7 @@ class MeetingForm(_MeetingText):
         empty_label=_("Not sure"),
     )
 
-    field_order = ["other_email", "group", "met_on", "notes", "follow_up"]
+    field_order = ["other_email", "group", "met_on", "notes", "follow_up", "follow_up_on"]
 
     def __init__(self, *args, groups: list[Group], **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,7 +122,16 @@ class WeaverMeetingForm(_MeetingText):
         empty_label=_("Their only group, if they have one"),
     )
 
-    field_order = ["person_a", "group_a", "person_b", "group_b", "met_on", "notes", "follow_up"]
+    field_order = [
+        "person_a",
+        "group_a",
+        "person_b",
+        "group_b",
+        "met_on",
+        "notes",
+        "follow_up",
+        "follow_up_on",
+    ]
 
     def __init__(self, *args, people: list[User], groups: list[Group], **kwargs):
         super().__init__(*args, **kwargs)

@@ -448,6 +448,10 @@ class RelationalMeeting(models.Model):
     met_on = models.DateField(_("date"))
     notes = models.TextField(_("what you talked about"), blank=True, max_length=10_000)
     follow_up = models.TextField(_("follow-up"), blank=True, max_length=2_000)
+    # The person who logged the meeting is reminded on this day (once: the
+    # reminder's claim sets ``follow_up_reminded_at``).
+    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    follow_up_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     logged_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -458,6 +462,11 @@ class RelationalMeeting(models.Model):
         indexes = [
             models.Index(fields=["met_on"], name="meeting_met_on"),
             models.Index(fields=["group_a", "group_b"], name="meeting_groups"),
+            models.Index(
+                fields=["follow_up_on"],
+                name="meeting_follow_up_due",
+                condition=models.Q(follow_up_reminded_at__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -36,3 +36,30 @@ def tell_of_role(sender, *, person, role, by=None, **kwargs) -> None:
         context={"role": Role(role).label, "by": by},
         exclude=[by] if by is not None and by.pk != person.pk else [],
     )
+
+
+def _nobody(person) -> bool:
+    # Copies of messages sent by email: kept on the site, never a setting to change.
+    return False
+
+
+BROADCAST_SENT = register(
+    "broadcast_sent",
+    label=_("A copy of a message you sent to many"),
+    template="notifications/kinds/broadcast_sent.txt",
+    default=Delivery.SITE,
+    for_person=_nobody,
+)
+BROADCAST_RECEIVED = register(
+    "broadcast_received",
+    label=_("A message from hosts or coordinators (also sent by email)"),
+    template="notifications/kinds/broadcast_received.txt",
+    default=Delivery.SITE,
+    for_person=_nobody,
+)
+MEETING_FOLLOW_UP = register(
+    "meeting_follow_up",
+    label=_("A 1-1 meeting's follow-up is due"),
+    template="notifications/kinds/meeting_follow_up.txt",
+    default=Delivery.IMMEDIATE,
+)

@@ -108,3 +108,69 @@ class NotificationChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.delivery}"
+
+
+class BroadcastKind(models.TextChoices):
+    HOST_MESSAGE = "host_message", _("hosts to the people who RSVPed")
+    CANCELLATION = "cancellation", _("an action or event cancelled")
+    COORDINATOR_MESSAGE = "coordinator_message", _("coordinators of a day of action")
+
+
+class Broadcast(models.Model):
+    """A message a host or a coordinator writes to many people; one delivery row per address."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=BroadcastKind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"), max_length=10_000)
+    # Who speaks (the host group, the coalition) in the From header.
+    sender_name = models.CharField(max_length=200)
+    # What it is about, for the footer of each email and the link back.
+    about_title = models.CharField(max_length=300, blank=True)
+    about = models.CharField(max_length=100, blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set once every delivery is sent; the sweep resumes those still unset.
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message to many")
+        verbose_name_plural = _("messages to many")
+        indexes = [models.Index(fields=["sent_at", "created_at"], name="broadcast_unsent")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class BroadcastDelivery(models.Model):
+    """One address of a broadcast: claimed, then sent once (unique per broadcast and address)."""
+
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="deliveries")
+    # Lower-cased, so the same person is never written to twice.
+    email = models.EmailField()
+    name = models.CharField(max_length=150, blank=True)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    language = models.CharField(max_length=10, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["broadcast", "email"], name="broadcast_once_per_address"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["broadcast", "sent_at", "claimed_at"], name="broadcast_delivery_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.broadcast_id} → {self.email}"

@@ -99,12 +99,15 @@ def notify(
     url: str = "",
     context: dict | None = None,
     exclude: Iterable[User | None] = (),
+    delivery: str | None = None,
 ) -> list[Notification]:
     """Tell each of ``recipients`` (once each, whoever appears twice) about ``about``.
 
     ``exclude``: people who caused the news and need not hear of it (the
     person who amplified is not told they amplified). Inactive and erased
-    accounts are skipped. Returns the notifications recorded.
+    accounts are skipped. ``delivery`` overrides everyone's choice, for news
+    that already reached them another way (a day's announcement is already an
+    email: its notification is for the site). Returns the notifications recorded.
     """
     kind_named(kind)  # an unknown kind is a programming error, raised at once
     skip = {person.pk for person in exclude if person is not None}
@@ -115,7 +118,11 @@ def notify(
     if not people:
         return []
     key = about_key(about)
-    deliveries = _deliveries(list(people.values()), kind)
+    deliveries = (
+        dict.fromkeys(people, delivery)
+        if delivery is not None
+        else _deliveries(list(people.values()), kind)
+    )
     recent: set[int] = set()
     if key and Delivery.IMMEDIATE in deliveries.values():
         recent = set(
@@ -390,3 +397,43 @@ def digest_send(*, digest_id: int) -> bool:
         status=DigestStatus.SENT, sent_at=timezone.now(), count=len(items)
     )
     return True
+
+
+# --- 1-1 meeting follow-ups -------------------------------------------------
+
+
+def meeting_follow_ups_remind(*, today: date | None = None) -> int:
+    """Remind whoever logged each meeting whose follow-up day has come; returns how many.
+
+    Each meeting is claimed by a conditional UPDATE of ``follow_up_reminded_at``
+    in the same transaction as its notification: of two runs, one claims it,
+    and a run that fails leaves it unclaimed for the next.
+    """
+    from members.models import RelationalMeeting
+
+    today = today or timezone.localdate()
+    due = RelationalMeeting.objects.filter(
+        follow_up_on__lte=today, follow_up_reminded_at__isnull=True
+    ).values_list("pk", flat=True)
+    reminded = 0
+    for pk in list(due[:1000]):
+        with transaction.atomic():
+            claimed = RelationalMeeting.objects.filter(
+                pk=pk, follow_up_reminded_at__isnull=True
+            ).update(follow_up_reminded_at=timezone.now())
+            if not claimed:
+                continue
+            meeting = RelationalMeeting.objects.select_related(
+                "person_a", "person_b", "logged_by"
+            ).get(pk=pk)
+            weaver = meeting.logged_by or meeting.person_a
+            other = meeting.person_b if weaver.pk == meeting.person_a_id else meeting.person_a
+            notify(
+                recipients=[weaver],
+                kind="meeting_follow_up",
+                about=meeting,
+                url=reverse("members:meeting_detail", args=[meeting.pk]),
+                context={"meeting": meeting, "other": other},
+            )
+            reminded += 1
+    return reminded

@@ -45,3 +45,34 @@ def digests_due() -> int:
 @shared_task(**_RETRY)
 def digests_send(*, digest_ids: list[int]) -> int:
     return sum(services.digest_send(digest_id=pk) for pk in digest_ids)
+
+
+@shared_task(**_RETRY)
+def broadcast_send(*, broadcast_id: int) -> int:
+    """Queued through the outbox by ``broadcast_create``: one message to many, once each."""
+    from notifications.broadcasts import broadcast_send as send
+
+    return send(broadcast_id=broadcast_id)
+
+
+@shared_task
+def broadcasts_resume() -> int:
+    """Every 5 minutes (beat): hand out again the messages a dead worker left half sent."""
+    from notifications.broadcasts import broadcasts_unfinished
+
+    ids = broadcasts_unfinished()
+    for pk in ids:
+        broadcast_send.delay(broadcast_id=pk)
+    return len(ids)
+
+
+@shared_task
+def meeting_follow_ups_due() -> int:
+    """Hourly (beat): remind whoever logged a 1-1 meeting that its follow-up day has come.
+
+    Once per meeting, however often it runs: each reminder is claimed by a
+    conditional UPDATE of the meeting's ``follow_up_reminded_at``.
+    """
+    from notifications.services import meeting_follow_ups_remind
+
+    return meeting_follow_ups_remind()

@@ -59,9 +59,14 @@ class ChoicesForm(forms.Form):
     def __init__(self, *args, kinds, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for kind, current in kinds:
+            # Not required: a kind missing from the POST (a page loaded before
+            # an app registered it) keeps its current choice.
             self.fields[kind.name] = forms.ChoiceField(
-                label=kind.label, choices=Delivery.choices, initial=current
+                label=kind.label, choices=Delivery.choices, initial=current, required=False
             )
+
+    def chosen(self) -> dict[str, str]:
+        return {name: value for name, value in self.cleaned_data.items() if value}
 
 
 @login_required
@@ -73,7 +78,7 @@ def choices(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.notification_choices_set(person=request.user, choices=form.cleaned_data)
+                services.notification_choices_set(person=request.user, choices=form.chosen())
             except RuleBroken as problem:
                 form.add_error(None, problem.message)
             else:

@@ -204,6 +204,9 @@ EXPECTED: dict[str, Expect] = {
     "actions:support_pledge_undo": Expect(post=logged_in(400)),
     "actions:support_close": Expect(post=only(GROUP_ADMIN, 302)),
     "actions:support_new": Expect(get=only(GROUP_ADMIN), post=only(GROUP_ADMIN, 400)),
+    # Hosts speak (can_edit_action): an empty form is a 400 for the host, 403 for others.
+    "actions:message": Expect(get=only(GROUP_ADMIN), post=only(GROUP_ADMIN, 400)),
+    "actions:cancel": Expect(get=only(GROUP_ADMIN), post=only(GROUP_ADMIN, 400)),
     # --- convergence -------------------------------------------------------------------
     "convergence:days": Expect(get=everyone()),
     "convergence:day": Expect(get=everyone()),
@@ -218,6 +221,7 @@ EXPECTED: dict[str, Expect] = {
     "convergence:day_publish": Expect(post=only(COORDINATE, 302)),
     "convergence:day_report": Expect(post=only(REPORT_DAY, 302)),
     "convergence:day_coordinate": Expect(get=only(COORDINATE)),
+    "convergence:day_message": Expect(get=only(COORDINATE), post=only(COORDINATE, 400)),
     "convergence:day_events_csv": Expect(get=only(COORDINATE)),
     # As actions:new: everyone logged in sees the page, members of a signed group register.
     "convergence:event_register": Expect(get=logged_in(), post=only(("member", "admin"), 400)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from actions import notification_kinds
 from actions.models import Action, ActionStatus, Amplification, AmplificationKind
 from coalition.errors import RuleBroken
 from coalition.permissions import can_act_for_group, can_see_action
@@ -63,15 +64,18 @@ def amplification_add(
             # A savepoint: a double click loses the race on the unique
             # constraint, and the outer transaction must survive it.
             with transaction.atomic():
-                return Amplification.objects.create(
+                made = Amplification.objects.create(
                     action=action, group=group, kind=kind, people=people, by=by
                 )
+                notification_kinds.tell_amplified(amplification=made, by=by)
+                return made
         except IntegrityError:
             existing = Amplification.objects.get(action=action, group=group, kind=kind)
     if kind == AmplificationKind.PLEDGE and existing.people != people:
         existing.people = people
         existing.by = by
         existing.save(update_fields=["people", "by"])
+        notification_kinds.tell_amplified(amplification=existing, by=by)
     return existing
 
 

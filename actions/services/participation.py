@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from actions import notification_kinds
 from actions.models import (
     Action,
     ActionStatus,
@@ -179,6 +180,8 @@ def participation_create(
             raise RuleBroken(_("Something went wrong. Please try again.")) from None
         return _already_on_the_list(existing)
     _send_confirmation(participation)
+    action.rsvp_count = Action.objects.values_list("rsvp_count", flat=True).get(pk=action.pk)
+    notification_kinds.tell_rsvp(participation=participation)
     return participation
 
 

@@ -139,11 +139,16 @@ OUTCOMES = ("participants", "letters_sent", "signatures_gathered", "media_pieces
 
 @transaction.atomic
 def action_update(*, action: Action, by, **changes) -> Action:
-    """Change an action's details or record its outcomes (same rules as posting)."""
+    """Change an action's details or record its outcomes (same rules as posting).
+
+    Cancelling it here (the API's way) tells the people coming and its
+    partners, as the page's ``action_cancel`` does, without a message.
+    """
     unknown = set(changes) - set(EDITABLE) - set(OUTCOMES)
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     locked = Action.objects.select_for_update().select_related("host_group").get(pk=action.pk)
+    was = locked.status
     for name, value in changes.items():
         if name in TEXT_FIELDS and isinstance(value, str):
             value = without_control_characters(value)
@@ -161,4 +166,8 @@ def action_update(*, action: Action, by, **changes) -> Action:
     if reported and locked.status == ActionStatus.PLANNED and locked.ends_at <= timezone.now():
         locked.status = ActionStatus.DONE
     locked.save()
+    if was != ActionStatus.CANCELLED and locked.status == ActionStatus.CANCELLED:
+        from actions.services.speaking import cancellation_notices_send
+
+        cancellation_notices_send(action=locked, by=by)
     return locked

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from actions import notification_kinds
 from actions.models import (
     Action,
     ActionStatus,
@@ -69,6 +70,7 @@ def _check_amount(amount: int | None, *, field: str = "amount") -> int:
     return amount
 
 
+@transaction.atomic
 def support_request_create(
     *, action: Action, by, kind: str, amount: int, description: str = ""
 ) -> SupportRequest:
@@ -86,9 +88,11 @@ def support_request_create(
             field="description",
         )
     amount = _check_amount(amount)
-    return SupportRequest.objects.create(
+    made = SupportRequest.objects.create(
         action=action, kind=kind, amount=amount, description=description
     )
+    notification_kinds.tell_support_requested(support_request=made, by=by)
+    return made
 
 
 @transaction.atomic
@@ -182,6 +186,10 @@ def support_pledge_add(
         locked.is_open = False
         locked.met_at = timezone.now()
         locked.save(update_fields=["is_open", "met_at"])
+    if change:
+        notification_kinds.tell_pledged(
+            pledge=pledge, support_request=locked, previous=previous, by=by
+        )
     return PledgeMade(pledge=pledge, previous_amount=previous)
 
 

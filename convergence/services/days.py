@@ -20,6 +20,7 @@ from coalition.errors import RuleBroken
 from coalition.mail import language_for
 from coalition.models import Coalition, Place
 from coalition.permissions import can_coordinate, can_report_day
+from convergence import notification_kinds
 from convergence.models import DayOfAction, DayStatus, Event
 from members.models import Group, OutreachMessage, Stage
 from members.selectors_outreach import audience_recipients
@@ -260,6 +261,9 @@ def day_update(
     locked.save(update_fields=list(clean))
     locked.places.set(places)
     locked.hub_groups.set(list(hub_groups))
+    if locked.status != DayStatus.DRAFT:
+        # A draft concerns no one yet; a published day's groups hear of the change.
+        notification_kinds.tell_changed(day=locked, by=by)
     return locked
 
 
@@ -318,6 +322,7 @@ def day_publish(*, day: DayOfAction, by) -> OutreachMessage | None:
     if not claimed:
         raise RuleBroken(_("This day of action is already published: it was announced once."))
     day.refresh_from_db()
+    notification_kinds.tell_published(day=day, by=by)
     audience = {
         "stages": list(ANNOUNCED_STAGES),
         "places": list(day.places.values_list("pk", flat=True)),

@@ -14,13 +14,16 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from coalition.errors import RuleBroken
 from coalition.permissions import permission_required
+from coalition.responses import form_status
 from coalition.selectors import places_for_choice
 from convergence.forms_coordinate import (
     CoordinationFilterForm,
+    CoordinatorMessageForm,
     DayForm,
     ToolkitItemForm,
     ToolkitVersionForm,
@@ -42,6 +45,7 @@ from convergence.services.days import (
     day_report,
     day_update,
 )
+from convergence.services.speaking import AUDIENCES, coordinator_message_send
 from convergence.services.toolkit import toolkit_item_add, toolkit_item_update
 from members.models import Group
 
@@ -294,6 +298,49 @@ def coordinate(request: HttpRequest, slug: str) -> HttpResponse:
 _PAGE_KEYS = ("places_page", "groups_page", "support_page", "rsvps_page")
 
 
+@permission_required("coordinate")
+@require_http_methods(["GET", "POST"])
+def coordinate_message(request: HttpRequest, slug: str) -> HttpResponse:
+    """Write to one audience of the day: hosts, groups in places without an event, or groups
+    not registered yet."""
+    day = _day_or_404(slug)
+    form = CoordinatorMessageForm(
+        request.POST if request.method == "POST" else None,
+        audiences=AUDIENCES,
+        initial={"audience": request.GET.get("audience", "")[:30]},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            broadcast = coordinator_message_send(
+                day=day,
+                by=request.user,
+                audience=data["audience"],
+                subject=data["subject"],
+                body=data["body"],
+            )
+        except RuleBroken as error:
+            _rule_error(form, error)
+        else:
+            count = broadcast.deliveries.count()
+            messages.success(
+                request,
+                ngettext(
+                    "Your message is on its way to %(count)s person.",
+                    "Your message is on its way to %(count)s people.",
+                    count,
+                )
+                % {"count": count},
+            )
+            return redirect("convergence:day_coordinate", slug=day.slug)
+    return render(
+        request,
+        "convergence/coordinate/message.html",
+        {"day": day, "form": form},
+        status=form_status(request, form),
+    )
+
+
 class _Echo:
     """A file-like object that hands each CSV line straight back, for streaming."""
 
@@ -371,5 +418,6 @@ urlpatterns = [
     path("days/<slug:slug>/publish/", publish, name="day_publish"),
     path("days/<slug:slug>/report/", report, name="day_report"),
     path("days/<slug:slug>/coordinate/", coordinate, name="day_coordinate"),
+    path("days/<slug:slug>/coordinate/message/", coordinate_message, name="day_message"),
     path("days/<slug:slug>/events.csv", events_csv, name="day_events_csv"),
 ]

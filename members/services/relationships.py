@@ -100,6 +100,7 @@ def meeting_log(
     by: User,
     group_a: Group | None = None,
     group_b: Group | None = None,
+    follow_up_on: datetime.date | None = None,
 ) -> RelationalMeeting:
     """Record a 1-1 meeting between two people, and contact with their groups.
 
@@ -116,6 +117,10 @@ def meeting_log(
     follow_up = follow_up.strip()
     _check_length(notes, NOTES_MAX, "notes")
     _check_length(follow_up, FOLLOW_UP_MAX, "follow_up")
+    if follow_up_on is not None and follow_up_on < met_on:
+        raise RuleBroken(
+            _("The follow-up date cannot come before the meeting."), field="follow_up_on"
+        )
     group_a = _spoke_for(person_a, group_a, "group_a")
     group_b = _spoke_for(person_b, group_b, "group_b")
     meeting = RelationalMeeting.objects.create(
@@ -126,6 +131,7 @@ def meeting_log(
         met_on=met_on,
         notes=notes,
         follow_up=follow_up,
+        follow_up_on=follow_up_on,
         logged_by=by,
     )
     for group in {g.pk: g for g in (group_a, group_b) if g is not None}.values():

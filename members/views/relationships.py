@@ -135,6 +135,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
                 met_on=data["met_on"],
                 notes=data["notes"],
                 follow_up=data["follow_up"],
+                follow_up_on=data.get("follow_up_on"),
                 by=request.user,
             )
         except RuleBroken as error:
@@ -175,6 +176,7 @@ def _meeting_new_by_weaver(request: HttpRequest) -> HttpResponse:
                 met_on=data["met_on"],
                 notes=data["notes"],
                 follow_up=data["follow_up"],
+                follow_up_on=data.get("follow_up_on"),
                 by=request.user,
             )
         except RuleBroken as error:
