@@ -53,26 +53,19 @@ class CoalitionAutoSchema(AutoSchema):
 
 
 # Where a row of each kind leads: (operation, "parameters" or "requestBody", {name: field
-# of the row}). A field with a slash is nested (``place/id``). Every operation that answers
-# such a row, alone (a detail or a create's 201) or in a page (a list's 200, from its first
-# row), gets these as OpenAPI links, so a client or a stateful test can go on from it.
+# of the row}); a field with a slash is nested (``place/id``). The list of those rows (from
+# its first row) and the create that makes one (from the row it made) get these as
+# OpenAPI links, so a client or a stateful test can go on from them. Details lead nowhere
+# more: schemathesis 3 keeps one link per target and status code, so a second source
+# would silently replace the first. Nothing leads to the actions' and groups' lists, where
+# most work starts: schemathesis starts its workflows only where no link leads.
 ROW_LEADS_TO: dict[str, list[tuple[str, str, dict[str, str]]]] = {
-    "Place": [
-        ("v1_places_retrieve", "parameters", {"id": "id"}),
-        ("v1_actions_list", "parameters", {"place": "id"}),
-        ("v1_groups_list", "parameters", {"place": "id"}),
-    ],
+    "Place": [("v1_places_retrieve", "parameters", {"id": "id"})],
     "Group": [
         ("v1_groups_retrieve", "parameters", {"slug": "slug"}),
-        ("v1_actions_list", "parameters", {"group": "slug"}),
-        ("v1_events_list", "parameters", {"group": "slug"}),
         ("v1_actions_create", "requestBody", {"group": "slug", "place": "place/id"}),
-        ("v1_events_create", "requestBody", {"group": "slug", "place": "place/id"}),
     ],
-    "Tactic": [
-        ("v1_tactics_retrieve", "parameters", {"slug": "slug"}),
-        ("v1_actions_list", "parameters", {"tactic": "slug"}),
-    ],
+    "Tactic": [("v1_tactics_retrieve", "parameters", {"slug": "slug"})],
     "Action": [
         ("v1_actions_retrieve", "parameters", {"id": "id"}),
         ("v1_amplifications_list", "parameters", {"action": "id"}),
@@ -81,62 +74,51 @@ ROW_LEADS_TO: dict[str, list[tuple[str, str, dict[str, str]]]] = {
         ("v1_participations_create", "requestBody", {"action": "id"}),
         ("v1_support_requests_create", "requestBody", {"action": "id"}),
     ],
-    "Amplification": [
-        ("v1_amplifications_retrieve", "parameters", {"id": "id"}),
-        ("v1_actions_retrieve", "parameters", {"id": "action"}),
-    ],
-    "SupportRequest": [
-        ("v1_support_requests_retrieve", "parameters", {"id": "id"}),
-        ("v1_actions_retrieve", "parameters", {"id": "action/id"}),
-    ],
-    "Participation": [
-        ("v1_participations_retrieve", "parameters", {"id": "id"}),
-        ("v1_actions_retrieve", "parameters", {"id": "action"}),
-    ],
+    "Amplification": [("v1_amplifications_retrieve", "parameters", {"id": "id"})],
+    "SupportRequest": [("v1_support_requests_retrieve", "parameters", {"id": "id"})],
+    "Participation": [("v1_participations_retrieve", "parameters", {"id": "id"})],
     "DayOfAction": [
         ("v1_days_retrieve", "parameters", {"slug": "slug"}),
         ("v1_events_list", "parameters", {"day": "slug"}),
         ("v1_events_create", "requestBody", {"day": "slug"}),
     ],
-    "Event": [
-        ("v1_events_retrieve", "parameters", {"id": "id"}),
-        ("v1_actions_retrieve", "parameters", {"id": "action/id"}),
-        ("v1_participations_create", "requestBody", {"action": "action/id"}),
-    ],
+    "Event": [("v1_events_retrieve", "parameters", {"id": "id"})],
     "Win": [("v1_wins_retrieve", "parameters", {"id": "id"})],
     "ClimateSignal": [("v1_climate_signals_retrieve", "parameters", {"id": "id"})],
 }
+# Which answer of which operation links on: a list's page, a create's new row.
+LINKED_ANSWERS = {"_list": "200", "_create": "201"}
 
 
 def add_links(result, generator, request, public):
-    """OpenAPI links from every answer carrying rows to where those rows lead
+    """OpenAPI links from every list's and create's rows to where they lead
     (``ROW_LEADS_TO``): from each create's 201 to the detail of the row it made, from each
     list's 200 to its first row's detail, from an action to amplifying it, and so on."""
-    operation_ids = {
-        operation["operationId"]
-        for operations in result.get("paths", {}).values()
-        for operation in operations.values()
-    }
-    for operations in result.get("paths", {}).values():
+    paths = result.get("paths", {})
+    operation_ids = {op["operationId"] for ops in paths.values() for op in ops.values()}
+    for operations in paths.values():
         for operation in operations.values():
-            for code in ("200", "201"):
-                response = operation.get("responses", {}).get(code)
-                if response is None:
+            source = operation["operationId"]
+            code = next((c for end, c in LINKED_ANSWERS.items() if source.endswith(end)), None)
+            response = operation.get("responses", {}).get(code)
+            if response is None:
+                continue
+            schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+            row, pointer = _row_of(schema.get("$ref", ""))
+            for target, where, fields in ROW_LEADS_TO.get(row, []):
+                if target not in operation_ids:
                     continue
-                schema = response.get("content", {}).get("application/json", {}).get("schema", {})
-                row, pointer = _row_of(schema.get("$ref", ""))
-                for target, where, fields in ROW_LEADS_TO.get(row, []):
-                    if target == operation["operationId"] or target not in operation_ids:
-                        continue
-                    values = {
-                        name: f"$response.body#{pointer}/{field}" for name, field in fields.items()
-                    }
-                    link = {"operationId": target, where: values}
-                    if code == "201" and where == "parameters" and fields == {"id": "id"}:
-                        link["description"] = "The row this request created."
-                    elif pointer:
-                        link["description"] = "From the page's first row."
-                    response.setdefault("links", {})[target] = link
+                values = {
+                    name: f"$response.body#{pointer}/{field}" for name, field in fields.items()
+                }
+                link = {"operationId": target, where: values}
+                if code == "201" and fields == {"id": "id"}:
+                    link["description"] = "The row this request created."
+                else:
+                    link["description"] = (
+                        "From the page's first row." if pointer else "From the new row."
+                    )
+                response.setdefault("links", {})[target] = link
     return result
 
 

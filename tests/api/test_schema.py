@@ -37,7 +37,7 @@ from schemathesis.exceptions import CheckFailed
 from schemathesis.generation import GenerationConfig
 from schemathesis.specs.openapi.checks import ignored_auth
 
-from actions.models import Amplification, Participation, SupportRequest
+from actions.models import Amplification, Participation, SupportRequest, Tactic
 from convergence.models import Event
 from reporting.models import ClimateSignal, Win
 from tests.factories import make_action, make_day
@@ -76,8 +76,8 @@ EXAMPLES = hypothesis_settings(
     suppress_health_check=list(HealthCheck),
 )
 WORKFLOWS = hypothesis_settings(
-    max_examples=8,
-    stateful_step_count=6,
+    max_examples=30,
+    stateful_step_count=10,
     deadline=datetime.timedelta(seconds=10),
     derandomize=True,
     suppress_health_check=list(HealthCheck),
@@ -108,6 +108,9 @@ def world(signed_group, actions, policy):
     """Something of every kind for the links to lead to: an open day of action with an
     event, a full action, an amplification, a support request, an RSVP, a win, a signal."""
     place = signed_group.place
+    Tactic.objects.create(
+        title="Street stall", slug="street-stall", summary="A table and a petition."
+    )
     day = make_day(places=[place])
     Event.objects.create(day=day, action=make_action(signed_group, title="Day walk"))
     make_action(signed_group, title="Full walk", capacity=1)
