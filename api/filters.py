@@ -28,12 +28,12 @@ def _id_field(help_text: str) -> serializers.IntegerField:
 
 
 class _Filters(serializers.Serializer):
-    def _place(self, pk: int | None) -> Place | None:
+    def _place(self, pk: int | None, field: str = "place") -> Place | None:
         if pk is None:
             return None
         place = Place.objects.only("id", "path").filter(pk=pk).first()
         if place is None:
-            raise serializers.ValidationError({"place": [_("There is no place with this id.")]})
+            raise serializers.ValidationError({field: [_("There is no place with this id.")]})
         return place
 
 
@@ -42,7 +42,7 @@ class PlaceFilters(_Filters):
     kind = serializers.ChoiceField(choices=PlaceKind.choices, required=False)
 
     def validate(self, data):
-        data["within"] = self._place(data.get("within"))
+        data["within"] = self._place(data.get("within"), "within")
         return data
 
 

@@ -228,3 +228,11 @@ def test_a_cursor_of_another_list_is_refused(client, signed_group):
 
     assert response.status_code == 400
     assert "cursor" in response.json()["error"]["fields"]
+
+
+@pytest.mark.django_db
+def test_an_unknown_place_to_look_within_is_named_as_the_within_filter(client):
+    response = client.get("/api/v1/places/?within=999999")
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["within"]

@@ -88,3 +88,37 @@ def test_each_create_links_to_the_detail_of_what_it_made(client):
                 for op in operations.values()
                 if isinstance(op, dict)
             )
+
+
+def test_each_list_links_its_first_row_to_that_rows_detail(client):
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+
+    links = paths["/api/v1/groups/"]["get"]["responses"]["200"]["links"]
+    assert links["v1_groups_retrieve"]["parameters"] == {"slug": "$response.body#/results/0/slug"}
+    assert links["v1_actions_create"]["requestBody"] == {
+        "group": "$response.body#/results/0/slug",
+        "place": "$response.body#/results/0/place/id",
+    }
+    action_links = paths["/api/v1/actions/"]["get"]["responses"]["200"]["links"]
+    assert action_links["v1_participations_create"]["requestBody"] == {
+        "action": "$response.body#/results/0/id"
+    }
+    for path in paths:
+        if path.endswith("}/"):
+            list_path = path.rsplit("{", 1)[0]
+            assert paths[list_path]["get"]["responses"]["200"]["links"], list_path
+
+
+def test_no_two_links_lead_to_one_operation_from_the_same_status(client):
+    """Schemathesis 3 keeps one link per target and status code: a second would silently
+    replace the first, and the state machine could get stuck on the first's answers."""
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+
+    seen = []
+    for operations in paths.values():
+        for operation in operations.values():
+            for status, response in operation["responses"].items():
+                seen += [
+                    (link["operationId"], status) for link in response.get("links", {}).values()
+                ]
+    assert len(seen) == len(set(seen)) >= 20
