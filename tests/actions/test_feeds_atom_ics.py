@@ -6,9 +6,9 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from icalendar import Calendar
 from django.urls import reverse
 from django.utils import timezone
+from icalendar import Calendar
 
 from actions.models import Action
 from actions.selectors_listing import FEED_ENTRIES

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from icalendar import Calendar
 from django.urls import reverse
 from django.utils import timezone
+from icalendar import Calendar
 
 from actions.selectors_listing import MAP_FEATURE_LIMIT
 from coalition.models import PlaceKind
