@@ -239,6 +239,7 @@ def day_events(user, day: DayOfAction, *, place_paths: list[str] | None = None):
             "address",
             "starts_at",
             "ends_at",
+            "time_zone",
             "visibility",
             "capacity",
             "rsvp_count",
