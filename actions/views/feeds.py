@@ -97,7 +97,7 @@ def network_calendar(request: HttpRequest) -> HttpResponse:
     place = None
     raw = request.GET.get("place", "")
     if raw:
-        if not raw.isdigit() or len(raw) > 18:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
             return HttpResponseBadRequest(_("The place is given by its number."))
         place = Place.objects.filter(pk=int(raw)).first()
         if place is None:
