@@ -21,6 +21,7 @@ from actions.services.posting import without_control_characters
 from coalition.dates import validate_day_in_range
 from coalition.models import Place
 from coalition.place_pick import add_place_name_error, offer_places
+from coalition.time_zones import TIME_ZONE_MAX_LENGTH, place_time_zone, validate_time_zone, zone
 from members.models import Group
 
 MAX_CAPACITY = 1_000_000
@@ -237,6 +238,17 @@ class ActionDetailsForm(forms.Form):
     longitude = CoordinateField(label=_("Longitude"), help_text=_("Optional, in degrees (2.3522)."))
     starts_at = _datetime_field(_("Starts"))
     ends_at = _datetime_field(_("Ends"))
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        required=False,
+        max_length=TIME_ZONE_MAX_LENGTH,
+        validators=[validate_time_zone],
+        help_text=_(
+            "The times above are in this zone, e.g. Europe/Paris. Leave empty for the "
+            "place's time zone."
+        ),
+        widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
+    )
     visibility = forms.ChoiceField(
         label=_("Who can see it"), choices=Visibility.choices, initial=Visibility.PUBLIC
     )
@@ -255,9 +267,8 @@ class ActionDetailsForm(forms.Form):
         self.fields["tactic"].choices = [("", _("None"))] + [
             (key, tactic.title) for key, tactic in self._tactics.items()
         ]
-        zone = timezone.get_current_timezone_name()
         for name in ("starts_at", "ends_at"):
-            self.fields[name].help_text = _("Local time, %(zone)s.") % {"zone": zone}
+            self.fields[name].help_text = _("Local time where it happens (time zone below).")
 
     # Control characters would break the Atom feed and email subjects; the
     # service drops them too, these keep the form showing what will be saved.
@@ -276,7 +287,30 @@ class ActionDetailsForm(forms.Form):
     def clean(self):
         data = super().clean()
         add_place_name_error(self)
+        self._in_time_zone(data)
         return data
+
+    def _in_time_zone(self, data: dict) -> None:
+        """Read the typed times as wall-clock times in the action's zone.
+
+        The fields parse them in the page's zone; the chosen zone (or, left
+        empty, the place's, then the coalition's) is the one that counts.
+        """
+        if "time_zone" in self.errors:
+            return
+        name = data.get("time_zone") or ""
+        if not name:
+            place = self._places.get(data.get("place") or "")
+            if place is None:
+                return
+            name = place_time_zone(place)
+        data["time_zone"] = name
+        here = zone(name)
+        for field in ("starts_at", "ends_at"):
+            value = data.get(field)
+            if value is not None:
+                typed = timezone.make_naive(value)
+                data[field] = timezone.make_aware(typed, here)
 
     def details(self) -> dict:
         """The cleaned details as the service takes them (objects, not ids)."""
@@ -294,6 +328,7 @@ class ActionDetailsForm(forms.Form):
             "ends_at": data["ends_at"],
             "visibility": data["visibility"],
             "capacity": data["capacity"],
+            "time_zone": data.get("time_zone") or "",
         }
 
 
@@ -394,6 +429,13 @@ def _initial(action: Action) -> dict:
             "ends_at", "visibility", "capacity", "status", *OUTCOME_FIELDS,
         )
     }  # fmt: skip
+    # Shown as the wall-clock time where it happens.
+    here = zone(action.time_zone)
+    for name in ("starts_at", "ends_at"):
+        initial[name] = timezone.make_naive(
+            action.starts_at if name == "starts_at" else action.ends_at, here
+        )
+    initial["time_zone"] = action.time_zone
     initial["place"] = str(action.place_id)
     initial["tactic"] = str(action.tactic_id) if action.tactic_id else ""
     return initial

@@ -42,11 +42,20 @@ def amplification_group_panel(request, group) -> str:
     )
 
 
+def calendar_group_panel(request, group) -> str:
+    """Subscribe to the group's public actions; only for a group the public may see,
+    as the feed itself (``actions.views.feeds.group_calendar``)."""
+    if not (group.listing_consent and group.signed_version_id):
+        return ""
+    return render_to_string("actions/calendars/group_panel.html", {"group": group}, request=request)
+
+
 def register() -> None:
     """Called once from ``ActionsConfig.ready()``; every registry ignores repeats."""
     detail_context_register(amplify_context)
     detail_context_register(support_context)
     group_panel_register(amplification_group_panel)
+    group_panel_register(calendar_group_panel)
     timeline_source_register(amplification_entries)
     timeline_source_register(hosted_action_entries)
     tie_source_register(cohost_ties)

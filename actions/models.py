@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coalition.time_zones import default_time_zone, validate_time_zone
+
 
 class ActionKind(models.TextChoices):
     EVENT = "event", _("public event or meeting")
@@ -103,6 +105,16 @@ class Action(models.Model):
     )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
+    # Where its times are told: pages, forms and calendars show them in it.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+    )
+    # iCalendar SEQUENCE: raised by every change a calendar shows (edit, cancel),
+    # so subscribers replace their copy instead of ignoring it.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
     visibility = models.CharField(
         _("who can see it"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )

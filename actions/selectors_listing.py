@@ -407,3 +407,39 @@ def actions_for_feed() -> list[Action]:
         .select_related("host_group", "place")
         .order_by("-created_at", "-id")[:FEED_ENTRIES]
     )
+
+
+# Subscribed calendars: from a month back (so a cancellation still reaches
+# subscribers) to a year ahead, at most CALENDAR_ENTRIES entries, soonest first.
+CALENDAR_PAST = timedelta(days=30)
+CALENDAR_AHEAD = timedelta(days=366)
+CALENDAR_ENTRIES = 500
+
+
+def actions_for_calendar(
+    *,
+    group: Group | None = None,
+    place: Place | None = None,
+    within: Q | None = None,
+    bounded: bool = True,
+    now: datetime | None = None,
+) -> list[Action]:
+    """Public, not hidden actions for a subscribed calendar (one query), cancelled included.
+
+    ``group``: hosted or co-hosted by it; ``place``: in it or under it;
+    ``within``: any other condition (a day's events). ``bounded`` keeps the
+    window above; a day of action's own window bounds its feed instead.
+    """
+    now = now or timezone.now()
+    q = in_place(place) & (within or Q())
+    if group is not None:
+        cohosted = Amplification.objects.filter(group=group, kind=AmplificationKind.COHOST)
+        q &= Q(host_group=group) | Q(pk__in=cohosted.values("action_id"))
+    if bounded:
+        q &= Q(ends_at__gte=now - CALENDAR_PAST, starts_at__lte=now + CALENDAR_AHEAD)
+    return list(
+        actions_public()
+        .filter(q)
+        .select_related("host_group", "place")
+        .order_by("starts_at", "id")[:CALENDAR_ENTRIES]
+    )

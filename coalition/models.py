@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from coalition.time_zones import validate_time_zone
+
 
 class Coalition(models.Model):
     """The one coalition this installation runs (a single row, pk=1)."""
@@ -124,6 +126,15 @@ class Place(models.Model):
     )
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    # Empty: the nearest ancestor's, then the coalition's (coalition.time_zones).
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_time_zone],
+        help_text=_("Leave empty to use the time zone of the place it is in, e.g. Europe/Paris."),
     )
 
     class Meta:

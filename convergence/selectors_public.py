@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from actions.models import Action, ActionStatus
 from actions.selectors import actions_public, actions_visible_to
-from actions.selectors_listing import MAP_FEATURE_LIMIT, BoundingBox
+from actions.selectors_listing import MAP_FEATURE_LIMIT, BoundingBox, actions_for_calendar
 from coalition.models import Place
 from coalition.permissions import can_coordinate
 from convergence.models import DayOfAction, DayStatus
@@ -239,6 +239,7 @@ def day_events(user, day: DayOfAction, *, place_paths: list[str] | None = None):
             "address",
             "starts_at",
             "ends_at",
+            "time_zone",
             "visibility",
             "capacity",
             "rsvp_count",
@@ -293,14 +294,12 @@ def day_map_features(
 
 
 def day_calendar_events(day: DayOfAction) -> list[Action]:
-    """Every public, not hidden event of the day, cancelled ones included so calendars
-    learn of the cancellation (one query)."""
-    return list(
-        actions_public()
-        .filter(day_event__day=day)
-        .select_related("host_group", "place")
-        .order_by("starts_at", "id")
-    )
+    """Public, not hidden events of the day, cancelled ones included so calendars
+    learn of the cancellation (one query, at most ``CALENDAR_ENTRIES``).
+
+    The day's own window bounds them, so a past day's calendar still lists them.
+    """
+    return actions_for_calendar(within=Q(day_event__day=day), bounded=False)
 
 
 def window_state(day: DayOfAction, *, now: datetime | None = None) -> str:

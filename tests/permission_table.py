@@ -173,6 +173,10 @@ EXPECTED: dict[str, Expect] = {
     "actions:map_data": Expect(get=everyone(), query="bbox=-10,40,10,60"),
     "actions:feed": Expect(get=everyone()),
     "actions:ical": Expect(get=everyone()),
+    # Subscribed calendars are the same for everyone: public actions only.
+    "actions:calendar": Expect(get=everyone()),
+    "actions:place_calendar": Expect(get=everyone(), kwargs={"pk": "place"}),
+    "actions:group_calendar": Expect(get=everyone()),
     # Anyone logged in is shown the page (a form, or how to join or sign a group);
     # only members of a signed group may post (can_post_action_for).
     "actions:new": Expect(get=logged_in(), post=only(("member", "admin"), 400)),

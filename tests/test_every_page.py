@@ -22,6 +22,7 @@ PUBLIC = {
     "members:statement", "members:join", "members:join_done", "members:group",
     "members:invitation", "members:unsubscribe", "notifications:unsubscribe",
     "actions:list", "actions:map", "actions:map_data", "actions:feed", "actions:ical",
+    "actions:calendar", "actions:place_calendar", "actions:group_calendar",
     "actions:detail", "actions:playbook", "actions:tactic", "actions:rsvp",
     "actions:rsvp_cancel", "actions:support_list", "actions:flag", "actions:moderation_log",
     "convergence:days", "convergence:day", "convergence:day_events_geojson",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from actions.models import Action, ActionStatus, Tactic, Visibility
 from coalition.errors import RuleBroken
 from coalition.permissions import can_post_action_for, is_group_member
+from coalition.time_zones import is_time_zone, place_time_zone
 from members.models import Group
 from members.services.groups import group_first_action
 
@@ -69,6 +70,20 @@ def _check_fields(
         )
 
 
+def _checked_time_zone(name: str, place) -> str:
+    """``name`` if it is a time zone; empty means the place's (then the coalition's)."""
+    name = (name or "").strip()
+    if not name:
+        return place_time_zone(place)
+    if not is_time_zone(name):
+        raise RuleBroken(
+            _("“%(zone)s” is not a time zone; write it like Europe/Paris or America/Montreal.")
+            % {"zone": name},
+            field="time_zone",
+        )
+    return name
+
+
 def _check_visibility(group: Group, visibility: str) -> None:
     if visibility == Visibility.PUBLIC and group.needs_resign:
         raise RuleBroken(
@@ -95,8 +110,12 @@ def action_create(
     longitude=None,
     visibility: str = Visibility.PUBLIC,
     capacity: int | None = None,
+    time_zone: str = "",
 ) -> Action:
-    """Post an action for ``group``; its first action makes an aligned group producing."""
+    """Post an action for ``group``; its first action makes an aligned group producing.
+
+    Without a ``time_zone`` it takes its place's (then the coalition's).
+    """
     if not can_post_action_for(by, group):
         if is_group_member(by, group):
             raise RuleBroken(_("Your group must sign the unity statement before it posts actions."))
@@ -109,6 +128,7 @@ def action_create(
     title = without_control_characters(title).strip()
     if not title:
         raise RuleBroken(_("Give the action a title."), field="title")
+    time_zone = _checked_time_zone(time_zone, place)
     _check_rate(by)
     action = Action.objects.create(
         host_group=group,
@@ -125,6 +145,7 @@ def action_create(
         ends_at=ends_at,
         visibility=visibility,
         capacity=capacity,
+        time_zone=time_zone,
     )
     group_first_action(group=group, by=by)
     return action
@@ -132,7 +153,12 @@ def action_create(
 
 EDITABLE = (
     "title", "description", "kind", "tactic", "place", "address", "latitude", "longitude",
-    "starts_at", "ends_at", "visibility", "capacity", "status",
+    "starts_at", "ends_at", "visibility", "capacity", "status", "time_zone",
+)  # fmt: skip
+# What a calendar entry shows: changing one raises the action's SEQUENCE.
+IN_CALENDARS = (
+    "title", "description", "place", "address", "latitude", "longitude", "starts_at", "ends_at",
+    "status", "time_zone",
 )  # fmt: skip
 OUTCOMES = ("participants", "letters_sent", "signatures_gathered", "media_pieces", "story")
 
@@ -143,13 +169,18 @@ def action_update(*, action: Action, by, **changes) -> Action:
 
     Cancelling it here (the API's way) tells the people coming and its
     partners, as the page's ``action_cancel`` does, without a message.
+    A change that calendars show (time, place, title, status…) raises its
+    ``sequence``, so subscribed calendars replace their copy.
     """
     unknown = set(changes) - set(EDITABLE) - set(OUTCOMES)
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     locked = Action.objects.select_for_update().select_related("host_group").get(pk=action.pk)
     was = locked.status
+    before = {name: getattr(locked, name) for name in IN_CALENDARS}
     for name, value in changes.items():
+        if name == "time_zone":
+            value = _checked_time_zone(value, locked.place)
         if name in TEXT_FIELDS and isinstance(value, str):
             value = without_control_characters(value)
             value = value.strip() if name == "title" else value
@@ -165,6 +196,8 @@ def action_update(*, action: Action, by, **changes) -> Action:
     reported = any(changes.get(name) for name in OUTCOMES)
     if reported and locked.status == ActionStatus.PLANNED and locked.ends_at <= timezone.now():
         locked.status = ActionStatus.DONE
+    if any(getattr(locked, name) != value for name, value in before.items()):
+        locked.sequence += 1
     locked.save()
     if was != ActionStatus.CANCELLED and locked.status == ActionStatus.CANCELLED:
         from actions.services.speaking import cancellation_notices_send

@@ -9,6 +9,7 @@ host keeps a copy in theirs.
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,8 +111,9 @@ def action_cancel(*, action: Action, by: User, message: str) -> Broadcast | None
         raise RuleBroken(
             _("A message is at most %(max)s characters.") % {"max": MESSAGE_MAX}, field="message"
         )
+    # A higher sequence makes subscribed calendars replace their copy (actions/calendars.py).
     claimed = Action.objects.filter(pk=action.pk, status=ActionStatus.PLANNED).update(
-        status=ActionStatus.CANCELLED, updated_at=timezone.now()
+        status=ActionStatus.CANCELLED, updated_at=timezone.now(), sequence=F("sequence") + 1
     )
     if not claimed:
         raise RuleBroken(_("Only a planned action can be cancelled; this one is not."))

@@ -1,19 +1,19 @@
-"""The Atom feed of public actions and an iCalendar file per action.
+"""The Atom feed of public actions, an iCalendar file per action and the subscribed calendars.
 
-The feed is the same for everyone, logged in or not: only public actions
-that are not hidden (``actions_public``), the latest ``FEED_ENTRIES``
-posted, newest first. The calendar file of one action answers 404 to
-anyone who may not see it, like the action page.
+The Atom feed and the calendars of the network, a place and a group are
+the same for everyone, logged in or not: only public actions that are not
+hidden (``actions_public``). The Atom feed has the latest ``FEED_ENTRIES``
+posted; a calendar has a bounded window (``actions_for_calendar``) and
+fixed queries. The calendar file of one action answers 404 to anyone who
+may not see it, like the action page. The files are made in
+``actions.calendars``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
-from urllib.parse import urlsplit
-
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
@@ -22,11 +22,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from actions.models import Action, ActionStatus
-from actions.selectors_listing import action_for, actions_for_feed
+from actions.calendars import calendar_of
+from actions.selectors_listing import action_for, actions_for_calendar, actions_for_feed
 from actions.services.posting import without_control_characters
-from coalition.models import Coalition
+from coalition.models import Coalition, Place
 from coalition.permissions import can_see_action
+from members.selectors import group_public
 
 
 def _absolute(url: str) -> str:
@@ -35,8 +36,7 @@ def _absolute(url: str) -> str:
 
 @require_safe
 def atom_feed(request: HttpRequest) -> HttpResponse:
-    coalition = Coalition.objects.filter(pk=1).only("name").first()
-    name = coalition.name if coalition else settings.COALITION_NAME
+    name = _coalition_name()
     feed = Atom1Feed(
         title=_("Actions of %(coalition)s") % {"coalition": name},
         link=_absolute(reverse("actions:list")),
@@ -66,89 +66,13 @@ def atom_feed(request: HttpRequest) -> HttpResponse:
     return response
 
 
-# --- iCalendar (RFC 5545), written by hand ----------------------------------
-
-ICS_LINE_OCTETS = 75
+# --- iCalendar: one action's file and the subscribed feeds ----------------
 
 
-def ics_escape(text: str) -> str:
-    """A TEXT value: backslash, semicolon, comma and newlines escaped (RFC 5545 3.3.11).
-
-    Control characters other than line breaks cannot appear in a TEXT value;
-    they are dropped, whatever older rows hold.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = without_control_characters(text)
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def ics_fold(line: str) -> str:
-    """Fold a content line at 75 octets, never inside a UTF-8 character (RFC 5545 3.1)."""
-    parts: list[str] = []
-    current, size = "", 0
-    limit = ICS_LINE_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append(current)
-            # Continuation lines start with a space, which counts in their 75.
-            current, size, limit = char, width, ICS_LINE_OCTETS - 1
-        else:
-            current += char
-            size += width
-    parts.append(current)
-    return "\r\n ".join(parts)
-
-
-def ics_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def action_vevent(action: Action, *, page_url: str, domain: str) -> list[str]:
-    """The content lines (unfolded) of one action's VEVENT, for a calendar of one or many."""
-    location = ", ".join(part for part in (action.address.strip(), action.place.name) if part)
-    hosted = _("Hosted by %(group)s") % {"group": action.host_group.name}
-    description = "\n\n".join(
-        part for part in (hosted, action.description.strip(), page_url) if part
-    )
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{action.pk}@{domain}",
-        f"DTSTAMP:{ics_utc(action.updated_at)}",
-        f"LAST-MODIFIED:{ics_utc(action.updated_at)}",
-        f"DTSTART:{ics_utc(action.starts_at)}",
-        f"DTEND:{ics_utc(action.ends_at)}",
-        f"SUMMARY:{ics_escape(action.title)}",
-        f"LOCATION:{ics_escape(location)}",
-        f"DESCRIPTION:{ics_escape(description)}",
-        f"URL:{page_url}",
-        "STATUS:CANCELLED" if action.status == ActionStatus.CANCELLED else "STATUS:CONFIRMED",
-    ]
-    if action.latitude is not None and action.longitude is not None:
-        lines.append(f"GEO:{action.latitude};{action.longitude}")
-    lines.append("END:VEVENT")
-    return lines
-
-
-def ics_calendar(vevents: Iterable[list[str]], *, name: str = "") -> str:
-    """A VCALENDAR of ``vevents`` (CRLF, folded lines); ``name`` becomes its X-WR-CALNAME."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Coalition//Actions//EN",
-        "CALSCALE:GREGORIAN",
-    ]
-    if name:
-        lines.append(f"X-WR-CALNAME:{ics_escape(name)}")
-    for vevent in vevents:
-        lines += vevent
-    lines.append("END:VCALENDAR")
-    return "".join(ics_fold(line) + "\r\n" for line in lines)
-
-
-def action_ics(action: Action, *, page_url: str, domain: str) -> str:
-    """One VEVENT in a VCALENDAR."""
-    return ics_calendar([action_vevent(action, page_url=page_url, domain=domain)])
+def calendar_response(body: bytes, *, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @require_safe
@@ -156,17 +80,70 @@ def action_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     action = action_for(request.user, pk)
     if action is None or not can_see_action(request.user, action):
         raise Http404
-    page_url = _absolute(reverse("actions:detail", kwargs={"pk": action.pk}))
-    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
-    response = HttpResponse(
-        action_ics(action, page_url=page_url, domain=domain),
-        content_type="text/calendar; charset=utf-8",
+    return calendar_response(calendar_of([action]), filename=f"action-{action.pk}.ics")
+
+
+def _coalition_name() -> str:
+    coalition = Coalition.objects.filter(pk=1).only("name").first()
+    return coalition.name if coalition else settings.COALITION_NAME
+
+
+@require_safe
+def network_calendar(request: HttpRequest) -> HttpResponse:
+    """The network's public actions; ``?place=<id>`` narrows it to a place and below.
+
+    The same for everyone, logged in or not: calendars are shared and subscribed to.
+    """
+    place = None
+    raw = request.GET.get("place", "")
+    if raw:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+            return HttpResponseBadRequest(_("The place is given by its number."))
+        place = Place.objects.filter(pk=int(raw)).first()
+        if place is None:
+            raise Http404
+    return _place_or_network(place)
+
+
+@require_safe
+def place_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    place = Place.objects.filter(pk=pk).first()
+    if place is None:
+        raise Http404
+    return _place_or_network(place)
+
+
+def _place_or_network(place: Place | None) -> HttpResponse:
+    name = _coalition_name()
+    if place is not None:
+        name = _("%(coalition)s – %(place)s") % {"coalition": name, "place": place.name}
+    body = calendar_of(
+        actions_for_calendar(place=place),
+        name=name,
+        description=_("Public actions of the network's groups."),
     )
-    response["Content-Disposition"] = f'attachment; filename="action-{action.pk}.ics"'
-    return response
+    filename = f"place-{place.pk}.ics" if place else "actions.ics"
+    return calendar_response(body, filename=filename)
+
+
+@require_safe
+def group_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    """A listed group's public actions, hosted or co-hosted; 404 for a group anonymous
+    visitors cannot see, whoever asks (a shared feed must not depend on who made the link)."""
+    group = group_public(slug, AnonymousUser())
+    if group is None:
+        raise Http404
+    body = calendar_of(
+        actions_for_calendar(group=group),
+        name=_("Actions of %(group)s") % {"group": group.name},
+    )
+    return calendar_response(body, filename=f"{group.slug}.ics")
 
 
 urlpatterns = [
     path("actions/feed.atom", atom_feed, name="feed"),
     path("actions/<int:pk>/calendar.ics", action_calendar, name="ical"),
+    path("actions/calendar.ics", network_calendar, name="calendar"),
+    path("places/<int:pk>/calendar.ics", place_calendar, name="place_calendar"),
+    path("groups/<slug:slug>/calendar.ics", group_calendar, name="group_calendar"),
 ]

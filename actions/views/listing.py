@@ -26,7 +26,8 @@ ACTIONS_PER_PAGE = 30
 @require_safe
 def action_list(request: HttpRequest) -> HttpResponse:
     form = ActionFilterForm(request.GET or None, choices=listing_choices(request.GET))
-    actions = actions_listing(request.user, form.filters())
+    filters = form.filters()
+    actions = actions_listing(request.user, filters)
     page = Paginator(actions, ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     return render(
@@ -39,6 +40,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
             "past": [action for action in rows if action.is_past],
             "querystring": form.query(),
             "past_truncated": actions.past_truncated,
+            "calendar_place": filters.place,
         },
         # A filter that cannot be read is the asker's mistake: shown on the form, and a 400.
         status=400 if form.errors else 200,

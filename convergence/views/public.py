@@ -13,7 +13,7 @@ a form with errors is shown again on the endpoint's own page.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -23,12 +23,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from actions.calendars import calendar_of
 from actions.forms_participation import RsvpForm
 from actions.models import Action
 from actions.selectors_listing import MAP_FEATURE_LIMIT
 from actions.services.participation import rsvp_refusal
-from actions.services.posting import without_control_characters
-from actions.views.feeds import action_vevent, ics_calendar
+from actions.views.feeds import calendar_response
 from convergence.forms_public import DayMapDataForm, DaySearchForm
 from convergence.models import DayStatus
 from convergence.selectors_public import (
@@ -160,20 +160,10 @@ def day_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     found = day_exists(request.user, slug)
     if found is None:
         raise Http404
-    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
-    detail = settings.SITE_URL + reverse("actions:detail", kwargs={"pk": 0}).removesuffix("0/")
-    body = ics_calendar(
-        (
-            action_vevent(event, page_url=f"{detail}{event.pk}/", domain=domain)
-            for event in day_calendar_events(found)
-        ),
-        # A calendar cannot carry control characters; a title typed with one
-        # (the day's form keeps them) must not break every subscriber's feed.
-        name=without_control_characters(found.title),
-    )
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{found.slug}.ics"'
-    return response
+    # The day's title may hold control characters (its form keeps them);
+    # calendar_of drops them so they never break a subscriber's feed.
+    body = calendar_of(day_calendar_events(found), name=found.title)
+    return calendar_response(body, filename=f"{found.slug}.ics")
 
 
 urlpatterns = [

@@ -194,18 +194,22 @@ def test_the_share_description_falls_back_to_kind_host_and_place(client, group):
     )
 
 
-def test_the_boxes_of_other_parts_are_included_in_order(client, group):
-    action = make_action(group)
+def test_the_boxes_of_other_parts_are_included_in_order_rsvp_first(client, group):
+    action = make_action(group, description="A long walk along the river.")
     response = client.get(_url(action))
 
     names = [t.name for t in response.templates]
     boxes = [
+        "actions/detail/_rsvp.html",
         "actions/detail/_amplify.html",
         "actions/detail/_support.html",
-        "actions/detail/_rsvp.html",
         "actions/detail/_moderation.html",
     ]
     assert [name for name in names if name in boxes] == boxes
+    # On a phone the RSVP form is on the first screen: right after when and where.
+    page = response.content.decode()
+    assert page.index('class="action-facts"') < page.index('name="email"')
+    assert page.index('name="email"') < page.index('id="about-title"')
 
 
 # --- Hidden actions ---------------------------------------------------------

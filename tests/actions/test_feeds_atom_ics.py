@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from icalendar import Calendar
 
 from actions.models import Action
 from actions.selectors_listing import FEED_ENTRIES
-from actions.views.feeds import ics_escape, ics_fold
 from tests.factories import make_action
 
 pytestmark = pytest.mark.django_db
@@ -117,20 +117,25 @@ def test_the_feed_costs_the_same_queries_for_3_or_40_actions(
 # --- iCalendar ------------------------------------------------------------------
 
 
-def _unfold(text: str) -> list[str]:
-    assert "\n" not in text.replace("\r\n", ""), "bare LF in the calendar"
-    return text.replace("\r\n ", "").split("\r\n")
+def _calendar(response) -> Calendar:
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    body = response.content
+    assert b"\n" not in body.replace(b"\r\n", b""), "bare LF in the calendar"
+    assert body.endswith(b"\r\n")
+    return Calendar.from_ical(body)
 
 
-def _properties(response) -> dict[str, str]:
-    lines = _unfold(response.content.decode())
-    assert lines[-1] == ""  # ends with CRLF
-    return {line.split(":", 1)[0]: line.split(":", 1)[1] for line in lines if ":" in line}
+def _event(response):
+    calendar = _calendar(response)
+    assert len(calendar.events) == 1
+    return calendar.events[0]
 
 
-def test_the_calendar_file_is_a_vevent_in_utc_with_a_link_back(client, settings, group):
+def test_the_calendar_file_is_a_vevent_in_the_actions_zone_with_a_link_back(
+    client, settings, group
+):
     settings.SITE_URL = "https://coalition.example.org:8443"
-    settings.TIME_ZONE = "Europe/Paris"
     start = datetime(2031, 6, 14, 8, 30, tzinfo=UTC)
     action = make_action(
         group,
@@ -141,55 +146,50 @@ def test_the_calendar_file_is_a_vevent_in_utc_with_a_link_back(client, settings,
         ends_at=start + timedelta(hours=2, minutes=15),
         latitude="48.856600",
         longitude="2.352200",
+        time_zone="Europe/Paris",
     )
 
     response = client.get(_ics_url(action))
 
-    assert response.status_code == 200
-    assert response["Content-Type"] == "text/calendar; charset=utf-8"
-    lines = _unfold(response.content.decode())
-    assert lines[:2] == ["BEGIN:VCALENDAR", "VERSION:2.0"]
-    assert lines.count("BEGIN:VEVENT") == 1 and "END:VCALENDAR" in lines
-    props = _properties(response)
-    assert props["UID"] == f"{action.pk}@coalition.example.org"
-    assert props["DTSTART"] == "20310614T083000Z"
-    assert props["DTEND"] == "20310614T104500Z"
-    assert props["SUMMARY"] == "Picnic\\; bring food\\, and friends"
-    assert props["LOCATION"] == "Riverside Park\\, Riverside"
-    assert "Line one\\nLine two \\\\ with a backslash" in props["DESCRIPTION"]
-    assert "Hosted by Riverside Tenants" in props["DESCRIPTION"]
-    assert props["URL"] == f"https://coalition.example.org:8443/actions/{action.pk}/"
-    assert props["GEO"] == "48.856600;2.352200"
-    assert props["STATUS"] == "CONFIRMED"
-    assert "DTSTAMP" in props
+    calendar = _calendar(response)
+    assert calendar["VERSION"] == "2.0"
+    [event] = calendar.events
+    assert str(event["UID"]) == f"action-{action.pk}@coalition.example.org"
+    assert event.start == start and event.end == start + timedelta(hours=2, minutes=15)
+    assert str(event.start.tzinfo) == "Europe/Paris"
+    assert event.start.hour == 10  # 08:30 UTC is 10:30 in Paris in June
+    assert event["DTSTART"].params["TZID"] == "Europe/Paris"
+    assert [str(zone["TZID"]) for zone in calendar.timezones] == ["Europe/Paris"]
+    assert str(event["SUMMARY"]) == "Picnic; bring food, and friends"
+    assert str(event["LOCATION"]) == "Riverside Park, Riverside"
+    assert "Line one\nLine two \\ with a backslash" in str(event["DESCRIPTION"])
+    assert "Hosted by Riverside Tenants" in str(event["DESCRIPTION"])
+    assert str(event["URL"]) == f"https://coalition.example.org:8443/actions/{action.pk}/"
+    assert event["GEO"].latitude == 48.8566 and event["GEO"].longitude == 2.3522
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert event["SEQUENCE"] == 0
+    assert "DTSTAMP" in event
+    # Escaped on the wire, as RFC 5545 wants.
+    assert b"Picnic\\; bring food\\, and friends" in response.content
 
 
 def test_long_lines_are_folded_at_75_octets_without_splitting_characters(client, group):
     action = make_action(group, title="Marche pour l’air pur " * 7, description="é" * 300)
 
-    raw = client.get(_ics_url(action)).content
+    response = client.get(_ics_url(action))
 
-    for line in raw.split(b"\r\n"):
+    for line in response.content.split(b"\r\n"):
         assert len(line) <= 75
         line.decode("utf-8")  # no character cut in two
-    props = _properties(client.get(_ics_url(action)))
-    assert props["SUMMARY"] == "Marche pour l’air pur " * 7
-    assert props["DESCRIPTION"].startswith("Hosted by Riverside Tenants\\n\\n" + "é" * 300)
-
-
-def test_escaping_and_folding_helpers():
-    assert ics_escape("a;b,c\\d\r\ne\rf\ng") == "a\\;b\\,c\\\\d\\ne\\nf\\ng"
-    folded = ics_fold("X" * 200)
-    parts = folded.split("\r\n")
-    assert [len(part) for part in parts] == [75, 75, 52]
-    assert all(part.startswith(" ") for part in parts[1:])
-    assert ics_fold("short") == "short"
+    event = _event(response)
+    assert str(event["SUMMARY"]) == "Marche pour l’air pur " * 7
+    assert str(event["DESCRIPTION"]).startswith("Hosted by Riverside Tenants\n\n" + "é" * 300)
 
 
 def test_a_cancelled_action_says_so(client, group):
     action = make_action(group, status="cancelled")
 
-    assert _properties(client.get(_ics_url(action)))["STATUS"] == "CANCELLED"
+    assert str(_event(client.get(_ics_url(action)))["STATUS"]) == "CANCELLED"
 
 
 MATRIX = {
@@ -250,5 +250,5 @@ def test_a_control_character_in_an_older_row_is_dropped_from_the_calendar_file(c
 
     body = client.get(f"/actions/{action.pk}/calendar.ics").content.decode()
 
-    assert "SUMMARY:Vigil at the docks" in body
+    assert "SUMMARY:Vigil at the docks" in body.replace("\r\n ", "")
     assert "\x0b" not in body and "\x01" not in body

@@ -224,3 +224,15 @@ def test_the_pages_cost_the_same_queries_at_two_sizes(
             assert client.get(reverse(name, args=[action.pk])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_cancelling_with_a_message_raises_the_calendar_sequence(action, host_admin):
+    from actions.models import Action
+
+    before = Action.objects.get(pk=action.pk).sequence
+
+    action_cancel(action=action, by=host_admin, message="The hall flooded; we meet next week.")
+
+    cancelled = Action.objects.get(pk=action.pk)
+    assert cancelled.status == ActionStatus.CANCELLED
+    assert cancelled.sequence == before + 1

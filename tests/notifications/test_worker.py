@@ -51,9 +51,7 @@ def _sentinel(mail_dir, name: str) -> None:
     wait_for(lambda: _received(mail_dir, "sentinel.example.org")[address] >= 1, timeout=60)
 
 
-def test_immediate_news_is_emailed_once_by_the_worker(
-    celery_worker_process, mail_dir, make_person
-):
+def test_immediate_news_is_emailed_once_by_the_worker(celery_worker_process, mail_dir, make_person):
     ana = make_person("ana@immediate.example.org")
     NotificationChoice.objects.create(person=ana, kind=KIND, delivery=Delivery.IMMEDIATE)
 
