@@ -312,7 +312,10 @@ def _fetch(source: Source, *, full: bool) -> tuple[list[RemoteEvent], bool]:
         moment = source.watermark.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         params = {"filter": f"modified_date gt '{moment}'"}
     try:
-        items = list(client.collection(events_url, "osdi:events", params))
+        # Read as they come: a wrong item stops the run before more pages are fetched.
+        events = [
+            remote_event(item) for item in client.collection(events_url, "osdi:events", params)
+        ]
     except OsdiError as problem:
         if params is None or " answered 400" not in str(problem):
             raise
@@ -320,9 +323,9 @@ def _fetch(source: Source, *, full: bool) -> tuple[list[RemoteEvent], bool]:
         Source.objects.filter(pk=source.pk).update(filter_supported=False)
         source.filter_supported = False
         client.pages = client.bytes = 0
-        items = list(client.collection(events_url, "osdi:events"))
+        events = [remote_event(item) for item in client.collection(events_url, "osdi:events")]
         full = True
-    return [remote_event(item) for item in items], full
+    return events, full
 
 
 # --- Applying ----------------------------------------------------------------------
