@@ -130,6 +130,14 @@ def action_create(
     return action
 
 
+def imported_refusal(action: Action) -> str:
+    """Why an imported action cannot be edited here."""
+    return _(
+        "This action was imported from %(origin)s: it cannot be edited here. Change it "
+        "where it was posted, then re-import (sync the source) to change it here."
+    ) % {"origin": action.origin_name or action.origin_system}
+
+
 EDITABLE = (
     "title", "description", "kind", "tactic", "place", "address", "latitude", "longitude",
     "starts_at", "ends_at", "visibility", "capacity", "status",
@@ -144,6 +152,8 @@ def action_update(*, action: Action, by, **changes) -> Action:
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     locked = Action.objects.select_for_update().select_related("host_group").get(pk=action.pk)
+    if locked.is_imported:
+        raise RuleBroken(imported_refusal(locked))
     for name, value in changes.items():
         if name in TEXT_FIELDS and isinstance(value, str):
             value = without_control_characters(value)

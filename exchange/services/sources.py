@@ -26,7 +26,12 @@ from django.utils.translation import gettext as _
 from actions.models import Action, ActionKind, ActionStatus, Visibility
 from actions.services.posting import without_control_characters
 from coalition.errors import RuleBroken
-from coalition.permissions import can_coordinate, can_manage_group, can_steward
+from coalition.permissions import (
+    can_coordinate,
+    can_manage_group,
+    can_manage_source,
+    can_steward,
+)
 from convergence.models import DayOfAction, Event
 from exchange.keys import key_decrypt, key_encrypt
 from exchange.models import Source
@@ -40,34 +45,6 @@ CLAIM_STALE = datetime.timedelta(minutes=15)
 # Remote descriptions keep only these tags before they become text: block breaks
 # are kept as new lines, links as their text.
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "a"}
-
-
-# --- Who may manage sources ---------------------------------------------------------
-
-
-def can_manage_sources(user) -> bool:
-    """The sources pages: stewards, coordinators (and the steering committee), group admins."""
-    if can_steward(user) or can_coordinate(user):
-        return True
-    from coalition.permissions import memberships_of
-
-    return "admin" in memberships_of(user).values()
-
-
-def can_manage_source(user, source: Source) -> bool:
-    if can_steward(user) or can_coordinate(user):
-        return True
-    return source.group is not None and can_manage_group(user, source.group)
-
-
-def sources_visible_to(user):
-    sources = Source.objects.select_related("group", "place", "attach_day")
-    if can_steward(user) or can_coordinate(user):
-        return sources
-    from coalition.permissions import memberships_of
-
-    mine = [pk for pk, role in memberships_of(user).items() if role == "admin"]
-    return sources.filter(group_id__in=mine)
 
 
 # --- Adding a source ---------------------------------------------------------------
