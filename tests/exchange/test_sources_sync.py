@@ -241,3 +241,21 @@ def test_the_key_comes_from_an_environment_variable(remote, group, monkeypatch):
 
     source = Source.objects.get(pk=int(out.getvalue()))
     assert key_decrypt(source.api_key_encrypted) == "secret-from-env"
+
+
+def test_imported_events_are_counted_apart_from_our_own_figures(source, remote, group):
+    from reporting.models import Rollup
+    from reporting.rollups import rollups_refresh
+    from tests.factories import make_action
+
+    make_action(group, days_ahead=0)
+    source_sync(source_id=source.pk)
+    months = sorted({a.starts_at.date().replace(day=1) for a in Action.objects.all()})
+
+    rollups_refresh(months=months)
+
+    def total(metric):
+        return sum(Rollup.objects.filter(metric=metric).values_list("value", flat=True))
+
+    assert total("actions") == 1
+    assert total("followed") == 3
