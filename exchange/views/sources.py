@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from actions.models import Action
 from actions.selectors import actions_visible_to
@@ -29,6 +29,7 @@ def _source(request, pk: int):
     return source
 
 
+@require_safe
 @permission_required("manage_sources")
 def source_list(request: HttpRequest) -> HttpResponse:
     sources = list(sources_visible_to(request.user).order_by("name", "pk"))
@@ -52,6 +53,7 @@ def source_new(request: HttpRequest) -> HttpResponse:
     return render(request, "exchange/sources/form.html", {"form": form}, status=status)
 
 
+@require_safe
 @permission_required("manage_sources")
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source = _source(request, pk)
@@ -113,8 +115,10 @@ def origin_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = OriginRsvpForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give your first name and a valid email address."))
-        return redirect("actions:detail", pk=action.pk)
+        return HttpResponse(
+            _("Give your first name and a valid email address."), status=400,
+            content_type="text/plain; charset=utf-8",
+        )  # fmt: skip
     outbox_add(rsvp_forward, action_id=action.pk, **form.cleaned_data)
     messages.success(
         request,
