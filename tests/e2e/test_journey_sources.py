@@ -46,7 +46,7 @@ def test_a_coordinator_brings_two_imported_events_into_a_day(page, live_server, 
     page.get_by_role("button", name="Sign In").click()
 
     page.goto(f"{live_server.url}/sources/new/")
-    page.get_by_label("Name").fill("Port Maren Action Network")
+    page.locator("#id_name").fill("Port Maren Action Network")
     page.get_by_label("OSDI entry point").fill(remote.url)
     page.get_by_label(re.compile(r"^Place:?$")).select_option(label="Port Maren")
     page.get_by_role("button", name="Add the source").click()
