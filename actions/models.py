@@ -144,6 +144,18 @@ class Action(models.Model):
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Where an imported action came from (exchange's sources write these; this app
+    # only reads them): empty for the network's own actions. Imported rows change
+    # only by re-importing.
+    origin_system = models.CharField(_("origin system"), max_length=200, blank=True)
+    origin_id = models.CharField(_("origin identifier"), max_length=200, blank=True)
+    origin_url = models.URLField(_("origin page"), max_length=500, blank=True)
+    origin_modified = models.DateTimeField(_("last modified at the origin"), null=True, blank=True)
+    origin_name = models.CharField(_("from"), max_length=160, blank=True)
+    # The origin's OSDI record attendance helper, when it offers one: RSVPs go there.
+    origin_rsvp_url = models.URLField(max_length=500, blank=True)
+    # Imported actions stay out of the network's own figures unless this is set.
+    origin_counted = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("action")
@@ -178,6 +190,11 @@ class Action(models.Model):
                 condition=Q(capacity__isnull=True) | Q(rsvp_count__lte=models.F("capacity")),
                 name="action_rsvps_within_capacity",
             ),
+            models.UniqueConstraint(
+                fields=["origin_system", "origin_id"],
+                condition=~Q(origin_system=""),
+                name="action_origin_once",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -186,6 +203,10 @@ class Action(models.Model):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+    @property
+    def is_imported(self) -> bool:
+        return bool(self.origin_system)
 
     @property
     def places_left(self) -> int | None:

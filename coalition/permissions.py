@@ -273,3 +273,21 @@ def can_keep_supporters(user, group) -> bool:
     """Add, update and tag a group's own supporter records (exchange.Supporter): its
     admins and contacts, and nobody else, not even weavers (the list is the group's)."""
     return memberships_of(user).get(getattr(group, "pk", group)) in {"admin", "contact"}
+
+
+def can_manage_sources(user) -> bool:
+    """The sources pages (OSDI sources and followed coalitions): stewards, coordinators and
+    the steering committee for the whole network, group admins for their own groups."""
+    if can_steward(user) or can_coordinate(user):
+        return True
+    return "admin" in memberships_of(user).values()
+
+
+PERMISSIONS["manage_sources"] = can_manage_sources
+
+
+def can_manage_source(user, source) -> bool:
+    """One source: network sources for stewards and coordinators, a group's for its admins."""
+    if can_steward(user) or can_coordinate(user):
+        return True
+    return source.group_id is not None and is_group_admin(user, source.group)

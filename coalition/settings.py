@@ -232,6 +232,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "reporting-reports-due": {"task": "reporting.tasks.reports_due", "schedule": 3600.0},
     # The dashboard's monthly rollups of the last and the current month (reporting/rollups.py).
     "reporting-rollups-refresh": {"task": "reporting.tasks.rollups_refresh", "schedule": 600.0},
+    # Sources and followed coalitions (exchange/tasks.py): each due source is synced.
+    "exchange-sources-due": {"task": "exchange.tasks.sources_due", "schedule": 900.0},
 }
 # The outbox (coalition/outbox.py): how long a commit waits for the broker
 # before leaving its tasks to the flush; after how long a task the broker has
@@ -263,6 +265,24 @@ SCHEDULER_LATE_SECONDS = env_int("SCHEDULER_LATE_SECONDS", 180)
 MODERATION_AUTO_HIDE_FLAGS = env_int("MODERATION_AUTO_HIDE_FLAGS", 0)
 if MODERATION_AUTO_HIDE_FLAGS < 0:
     raise ImproperlyConfigured("MODERATION_AUTO_HIDE_FLAGS must be 0 (off) or more.")
+# Sources: other OSDI servers this coalition reads events from (exchange/osdi_client.py).
+# Off by default: a source on a private, loopback or link-local address is refused, so
+# a person adding a source cannot make the server reach its own network.
+SOURCES_ALLOW_PRIVATE_NETWORKS = env_bool("SOURCES_ALLOW_PRIVATE_NETWORKS", default=False)
+SOURCES_CONNECT_TIMEOUT = env_int("SOURCES_CONNECT_TIMEOUT", 5)
+SOURCES_READ_TIMEOUT = env_int("SOURCES_READ_TIMEOUT", 15)
+SOURCES_MAX_PAGES = env_int("SOURCES_MAX_PAGES", 50)
+SOURCES_MAX_BYTES = env_int("SOURCES_MAX_BYTES", 20_000_000)
+SOURCES_MAX_PAGE_BYTES = env_int("SOURCES_MAX_PAGE_BYTES", 2_000_000)
+# How often beat syncs each source, in minutes.
+SOURCES_SYNC_MINUTES = env_int("SOURCES_SYNC_MINUTES", 60)
+# The key source API keys are encrypted with (Fernet); by default derived from SECRET_KEY,
+# so set it apart to rotate SECRET_KEY without losing the keys.
+SOURCES_KEY = env_str("SOURCES_KEY", "")
+if min(SOURCES_CONNECT_TIMEOUT, SOURCES_READ_TIMEOUT, SOURCES_MAX_PAGES) < 1:
+    raise ImproperlyConfigured(
+        "SOURCES_CONNECT_TIMEOUT, SOURCES_READ_TIMEOUT and SOURCES_MAX_PAGES must be 1 or more."
+    )
 
 # Email
 # The site's public address, for links in email (invitations, unsubscribe).

@@ -7,4 +7,6 @@ class ExchangeConfig(AppConfig):
     verbose_name = _("Data exchange")
 
     def ready(self) -> None:
-        from exchange import personal_data  # noqa: F401 - registers with privacy.registry
+        from exchange import hooks_origin, personal_data  # noqa: F401 - registers with privacy.registry
+
+        hooks_origin.register()

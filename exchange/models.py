@@ -139,3 +139,106 @@ class Supporter(models.Model):
 
     def __str__(self) -> str:
         return f"supporter #{self.pk} of group #{self.group_id}"
+
+
+class Source(models.Model):
+    """Another OSDI server whose events this network shows: a member group's Action
+    Network, another coalition running this app (``is_federation``), any OSDI 1.x API.
+
+    Its events become ``actions.Action`` rows carrying ``origin_system`` =
+    ``Source.origin_system``; the actions app never points back here.
+    """
+
+    name = models.CharField(_("name"), max_length=160)
+    entry_point = models.URLField(
+        _("OSDI entry point"),
+        max_length=500,
+        help_text=_("For example https://actionnetwork.org/api/v2/ or another coalition's "
+                    "/api/osdi/v1/."),
+    )  # fmt: skip
+    # Fernet token of the API key (exchange/keys.py); never shown again.
+    api_key_encrypted = models.TextField(blank=True, editable=False)
+    group = models.ForeignKey(
+        "members.Group",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sources",
+        verbose_name=_("group"),
+        help_text=_("The group whose events these are; empty for a followed network."),
+    )
+    place = models.ForeignKey(
+        "coalition.Place",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("place"),
+        help_text=_("Where the imported events are shown on the network's lists and map."),
+    )
+    is_federation = models.BooleanField(
+        _("another coalition we follow"),
+        default=False,
+        help_text=_("Its public events are shown marked with its name and counted apart."),
+    )
+    network_name = models.CharField(_("the other network's name"), max_length=160, blank=True)
+    take_events = models.BooleanField(_("take its events"), default=True)
+    tag = models.CharField(
+        _("only events with this tag"), max_length=100, blank=True,
+        help_text=_("Leave empty to take every event."),
+    )  # fmt: skip
+    window_start = models.DateField(_("only events from"), null=True, blank=True)
+    window_end = models.DateField(_("only events until"), null=True, blank=True)
+    counts_in_figures = models.BooleanField(
+        _("count its events in our figures"),
+        default=False,
+        help_text=_("Off: the dashboard counts them apart, never mixed into the network's own."),
+    )
+    # The rule: imported events tagged ``attach_tag`` inside the day's window join the day.
+    attach_day = models.ForeignKey(
+        "convergence.DayOfAction",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("add to this day of action"),
+    )
+    attach_tag = models.CharField(
+        _("when tagged"), max_length=100, blank=True,
+        help_text=_("Events with this tag, inside the day's window, are added to the day."),
+    )  # fmt: skip
+    # Set once: the value imported actions carry in origin_system.
+    origin_system = models.CharField(max_length=220, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # The last run: when, how it ended, what it changed.
+    last_sync_at = models.DateTimeField(_("last sync"), null=True, blank=True)
+    last_good_sync_at = models.DateTimeField(_("last good sync"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    cancelled_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    # The newest remote modified_date seen: the next run asks only for what changed after.
+    watermark = models.DateTimeField(null=True, blank=True)
+    filter_supported = models.BooleanField(default=True)
+    # A run claims the source, so two workers never sync it at once.
+    sync_claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def shown_name(self) -> str:
+        """How imported events are marked: the other network's name, else the source's."""
+        return self.network_name or self.name
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self.api_key_encrypted)

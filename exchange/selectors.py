@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from actions.models import Action, ActionKind, Amplification, Participation
 from actions.selectors import actions_visible_q
 from coalition.permissions import can_read_people, can_weave, memberships_of
-from exchange.models import GroupTagging, Tag, Tagging
+from exchange.models import GroupTagging, Source, Tag, Tagging
 from members.models import Group, Membership, Suppression, User
 
 # Keyset batches for the streamed exports: big enough to keep the query count
@@ -250,3 +250,26 @@ def groups_for_export() -> Iterator[dict]:
             row["tags"] = tags.get(row["pk"], [])
             yield row
         last = batch[-1]["pk"]
+
+
+# --- Sources -----------------------------------------------------------------------
+
+
+def sources_visible_to(user):
+    """The sources a person manages: all for stewards and coordinators, else their groups'."""
+    from coalition.permissions import can_coordinate, can_steward
+
+    sources = Source.objects.select_related("group", "place", "attach_day")
+    if can_steward(user) or can_coordinate(user):
+        return sources
+    mine = [pk for pk, role in memberships_of(user).items() if role == "admin"]
+    return sources.filter(group_id__in=mine)
+
+
+def source_events(source, *, limit: int = 200) -> list[Action]:
+    """The source's imported events, soonest first, with their day of action if any."""
+    return list(
+        Action.objects.filter(origin_system=source.origin_system)
+        .select_related("day_event__day")
+        .order_by("starts_at", "pk")[:limit]
+    )

@@ -277,6 +277,8 @@ def output_figures(filters: Filters) -> dict[str, object]:
         "tactic_adoptions": metric_total(filters, "tactic_adoptions"),
         "amplification_given": metric_total(filters, "amplification_given"),
         "amplification_received": metric_total(filters, "amplification_received"),
+        # Events of sources and followed coalitions: shown apart, never in actions_total.
+        "followed_total": metric_total(filters, "followed"),
     }
 
 

@@ -51,6 +51,10 @@ from coalition.models import Place
 
 Row = tuple[str, str, datetime.date, int | None, int]
 
+# The network's own actions: imported ones (a source, a followed coalition) count only
+# when their source says so (Action.origin_counted); the rest are counted apart.
+OWN_ACTIONS = Q(origin_system="") | Q(origin_counted=True)
+
 # The stages at or past each step of Connect → Align → Produce.
 REACHED = {
     "contacted": ("contacted", "aligned", "producing"),
@@ -225,7 +229,7 @@ def _actions(span: Span) -> Iterator[Row]:
 
     started = Q(starts_at__lte=timezone.now())
     rows = (
-        Action.objects.filter(span.moments("starts_at"), hidden_at__isnull=True)
+        Action.objects.filter(span.moments("starts_at"), OWN_ACTIONS, hidden_at__isnull=True)
         .exclude(status=ActionStatus.CANCELLED)
         .annotate(month=TruncMonth("starts_at"))
         .order_by()
@@ -254,12 +258,36 @@ def _actions(span: Span) -> Iterator[Row]:
         yield metric, "", month, place, value
 
 
+def _followed(span: Span) -> Iterator[Row]:
+    """Imported events (sources, followed coalitions) kept out of our own figures, counted
+    apart per origin so the dashboard shows them beside, never inside, the network's."""
+    from actions.models import Action, ActionStatus
+
+    rows = (
+        Action.objects.filter(span.moments("starts_at"), hidden_at__isnull=True)
+        .exclude(OWN_ACTIONS)
+        .exclude(status=ActionStatus.CANCELLED)
+        .annotate(month=TruncMonth("starts_at"))
+        .order_by()
+        .values("month", "origin_name", "place_id")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        yield (
+            "followed",
+            row["origin_name"][:40],
+            _as_month(row["month"]),
+            row["place_id"],
+            row["n"],
+        )
+
+
 def _initiatives(span: Span) -> Iterator[Row]:
     """Distinct host groups acting each month, in the host group's place."""
     from actions.models import Action, ActionStatus
 
     rows = (
-        Action.objects.filter(span.moments("starts_at"), hidden_at__isnull=True)
+        Action.objects.filter(span.moments("starts_at"), OWN_ACTIONS, hidden_at__isnull=True)
         .exclude(status=ActionStatus.CANCELLED)
         .annotate(month=TruncMonth("starts_at"))
         .order_by()
@@ -453,6 +481,7 @@ SOURCES: list[Source] = [
     Source(("ties",), _ties),
     Source(("actions", "letters", "turnout", "tactic_adoptions"), _actions),
     Source(("initiatives",), _initiatives),
+    Source(("followed",), _followed),
     Source(("amplification_given", "amplification_received"), _amplification),
     Source(("support_met",), _support_met),
     Source(("ladder_level",), _ladder_levels),

@@ -46,6 +46,9 @@ GROUP_ADMIN = ("admin",)
 # is_in_network: a member group or a network role.
 # can_read_people: weavers, stewards, and the admins and contacts of any group.
 READ_PEOPLE = ("weaver", "steward", "admin", "outsider")
+# can_manage_sources: stewards, coordinators, the steering committee and group admins
+# (outsider is another group's admin: let in, but never to this group's source).
+MANAGE_SOURCES = ("coordinator", "steward", "steering", "admin", "outsider")
 IN_NETWORK = (
     "outsider", "member", "admin", "weaver", "coordinator", "steward", "steering", "moderator",
 )  # fmt: skip
@@ -355,6 +358,20 @@ EXPECTED: dict[str, Expect] = {
             "csv": Expect(get=only(WEAVE), post=only(WEAVE, 400)),
             "people_csv": Expect(get=only(WEAVE)),
             "groups_csv": Expect(get=only(WEAVE)),
+            # Sources (can_manage_sources, then can_manage_source for the group's source).
+            "sources": Expect(get=only(MANAGE_SOURCES)),
+            "source_new": Expect(get=only(MANAGE_SOURCES), post=only(MANAGE_SOURCES, 400)),
+            "source": Expect(
+                get={**only(MANAGE_SOURCES), "outsider": 404}, kwargs={"pk": "source"}
+            ),
+            "source_sync": Expect(
+                post={**only(MANAGE_SOURCES, 302), "outsider": 404}, kwargs={"pk": "source"}
+            ),
+            "source_attach": Expect(
+                post={**only(MANAGE_SOURCES, 400), "outsider": 404}, kwargs={"pk": "source"}
+            ),
+            # An RSVP sent on to the origin: only for an imported event (the sample is not).
+            "origin_rsvp": Expect(post=everyone(404)),
         }.items()
     },
 }

@@ -204,6 +204,15 @@ def world(settings, tmp_path, cast, group, place, make_person):
         action=action, name="Al Ally", email=ally.email, person=ally, privacy_policy=policy
     )
     token, _key = token_create(person=member, name="our CRM sync")
+    from exchange.services.sources import source_create
+
+    # A loopback address while private networks are refused: a sync started by the
+    # matrix's POST is refused before any connection.
+    settings.SOURCES_ALLOW_PRIVATE_NETWORKS = False
+    source = source_create(
+        by=None, name="Riverside on Action Network", entry_point="http://127.0.0.1:9/api/v2/",
+        group=group, place=place,
+    )  # fmt: skip
 
     # Everyone agreed to the current privacy policy: nobody is sent to agree first.
     from privacy.services.policies import consent_give
@@ -233,6 +242,7 @@ def world(settings, tmp_path, cast, group, place, make_person):
         "participation": rsvp.pk,
         "token": token.pk,
         "place": place.pk,
+        "source": source.pk,
     }
 
 

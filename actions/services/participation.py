@@ -88,6 +88,10 @@ def rsvp_refusal(*, action: Action, person=None, mind_capacity: bool = True) -> 
     """
     if action.hidden_at is not None:
         return _("This action has been hidden by the network's stewards.")
+    if action.origin_system:
+        return _("This event is run by %(origin)s: RSVP where it was posted.") % {
+            "origin": action.origin_name or action.origin_system
+        }
     if action.status == ActionStatus.CANCELLED:
         return _("This action has been cancelled.")
     if action.status != ActionStatus.PLANNED or action.ends_at <= timezone.now():

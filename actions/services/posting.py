@@ -151,6 +151,14 @@ def action_create(
     return action
 
 
+def imported_refusal(action: Action) -> str:
+    """Why an imported action cannot be edited here."""
+    return _(
+        "This action was imported from %(origin)s: it cannot be edited here. Change it "
+        "where it was posted, then re-import (sync the source) to change it here."
+    ) % {"origin": action.origin_name or action.origin_system}
+
+
 EDITABLE = (
     "title", "description", "kind", "tactic", "place", "address", "latitude", "longitude",
     "starts_at", "ends_at", "visibility", "capacity", "status", "time_zone",
@@ -178,6 +186,8 @@ def action_update(*, action: Action, by, **changes) -> Action:
     locked = Action.objects.select_for_update().select_related("host_group").get(pk=action.pk)
     was = locked.status
     before = {name: getattr(locked, name) for name in IN_CALENDARS}
+    if locked.is_imported:
+        raise RuleBroken(imported_refusal(locked))
     for name, value in changes.items():
         if name == "time_zone":
             value = _checked_time_zone(value, locked.place)

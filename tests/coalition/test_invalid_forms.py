@@ -37,6 +37,8 @@ EXCLUDED = {
     "actions:support_close",
     "reporting:schedule_deactivate",
     "api:token_revoke",
+    # "Sync now" on a source's page: a button that queues a sync.
+    "exchange:source_sync",
     # "Send me a test" on an outreach message: a button, nothing typed.
     "members:outreach_test",
     # Small forms posted from another page (the members page, a weave group's page): a

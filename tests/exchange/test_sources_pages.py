@@ -1,0 +1,190 @@
+"""The sources pages, and imported events on the action page: origin shown, RSVPs sent on,
+no local edits; a fixed number of queries whatever the number of sources or events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from actions.models import Action
+from actions.services.posting import action_update
+from coalition.errors import RuleBroken
+from exchange.models import Source
+from exchange.services.sources import source_create, source_sync
+from tests.exchange.osdi_fixture import FixtureOsdi, an_event
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def remote(settings):
+    settings.SOURCES_ALLOW_PRIVATE_NETWORKS = True
+    server = FixtureOsdi().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def source(remote, group, place):
+    return source_create(
+        by=None, name="Riverside AN", entry_point=remote.url, group=group, place=place
+    )
+
+
+def test_a_coordinator_adds_a_source_and_the_key_is_never_shown_again(
+    client, coordinator, place, remote
+):
+    client.force_login(coordinator)
+
+    response = client.post(
+        reverse("exchange:source_new"),
+        {
+            "name": "Hillside coalition",
+            "entry_point": remote.url,
+            "api_key": "their-token-42",
+            "place": place.pk,
+            "is_federation": "on",
+            "network_name": "Hillside Coalition",
+        },
+    )
+
+    source = Source.objects.get()
+    assert response.status_code == 302
+    page = client.get(reverse("exchange:source", args=[source.pk])).content.decode()
+    assert "their-token-42" not in page
+    assert "saved (never shown)" in page
+
+
+def test_a_group_admin_cannot_add_a_source_for_another_group(client, outsider, group, place):
+    client.force_login(outsider)
+
+    response = client.post(
+        reverse("exchange:source_new"),
+        {
+            "name": "Not mine",
+            "entry_point": "http://127.0.0.1:9/",
+            "group": group.pk,
+            "place": place.pk,
+        },
+    )
+
+    assert response.status_code == 400
+    assert not Source.objects.exists()
+
+
+def test_the_sync_button_syncs_and_the_page_shows_the_last_error(
+    client, group_admin, source, remote
+):
+    client.force_login(group_admin)
+
+    client.post(reverse("exchange:source_sync", args=[source.pk]))
+    assert Action.objects.filter(origin_system=source.origin_system).count() == 3
+
+    remote.mode = "malformed"
+    Source.objects.filter(pk=source.pk).update(watermark=None)
+    client.post(reverse("exchange:source_sync", args=[source.pk]))
+    page = client.get(reverse("exchange:source", args=[source.pk])).content.decode()
+    assert "did not answer valid JSON" in page
+
+
+def test_the_source_page_adds_imported_events_to_a_day_in_one_step(
+    client, coordinator, source, remote, place
+):
+    from tests.factories import make_day
+
+    day = make_day(places=[place])
+    inside = (day.starts_at + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    remote.events = [an_event(n, start_date=inside, end_date=inside) for n in (1, 2, 3)]
+    source_sync(source_id=source.pk)
+    chosen = list(Action.objects.filter(origin_system=source.origin_system)[:2])
+    client.force_login(coordinator)
+
+    response = client.post(
+        reverse("exchange:source_attach", args=[source.pk]),
+        {"day": day.pk, "events": [a.pk for a in chosen]},
+    )
+
+    assert response.status_code == 302
+    assert day.events.count() == 2
+
+
+def test_an_imported_event_shows_its_origin_and_sends_rsvps_there(client, source, remote):
+    remote.events = [an_event(1, start_date="2099-09-12T17:00:00Z", end_date="2099-09-12T19:00Z")]
+    source_sync(source_id=source.pk)
+    action = Action.objects.get(origin_system=source.origin_system)
+
+    page = client.get(reverse("actions:detail", args=[action.pk])).content.decode()
+    assert "From Riverside AN" in page
+    assert "https://events.example.org/assembly-1" in page
+
+    client.post(
+        reverse("exchange:origin_rsvp", args=[action.pk]),
+        {"given_name": "Rosa", "family_name": "Example", "email": "rosa@example.net"},
+    )
+
+    assert remote.rsvps[0]["person"]["email_addresses"][0]["address"] == "rosa@example.net"
+    assert not action.participations.exists()
+
+
+def test_imported_text_is_escaped_like_local_text(client, source, remote):
+    remote.events = [
+        an_event(1, title="<img src=x onerror=alert(1)>", start_date="2099-09-12T17:00:00Z")
+    ]
+    source_sync(source_id=source.pk)
+    action = Action.objects.get(origin_system=source.origin_system)
+
+    page = client.get(reverse("actions:detail", args=[action.pk])).content.decode()
+
+    assert "<img src=x" not in page
+    assert "&lt;img src=x" in page
+
+
+def test_imported_actions_cannot_be_edited_here(source, remote, group_admin, client):
+    source_sync(source_id=source.pk)
+    action = Action.objects.filter(origin_system=source.origin_system).first()
+
+    with pytest.raises(RuleBroken, match="re-import"):
+        action_update(action=action, by=group_admin, title="Changed here")
+    client.force_login(group_admin)
+    page = client.get(reverse("actions:edit", args=[action.pk])).content.decode()
+    assert "re-import to change" in page
+
+
+def _sources(n, group, place):
+    for number in range(n):
+        source_create(
+            by=None,
+            name=f"Source {number}",
+            entry_point=f"http://127.0.0.1:9/{number}/",
+            group=group,
+            place=place,
+        )
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_the_sources_list_takes_a_fixed_number_of_queries(
+    client, coordinator, group, place, size, django_assert_max_num_queries
+):
+    _sources(size, group, place)
+    client.force_login(coordinator)
+    client.get(reverse("exchange:sources"))
+
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("exchange:sources"))
+
+    assert response.content.decode().count("Source ") >= size
+
+
+@pytest.mark.parametrize("size", [3, 9])
+def test_the_source_page_takes_a_fixed_number_of_queries(
+    client, coordinator, source, remote, size, django_assert_max_num_queries
+):
+    remote.events = [an_event(n) for n in range(1, size + 1)]
+    source_sync(source_id=source.pk)
+    client.force_login(coordinator)
+    client.get(reverse("exchange:source", args=[source.pk]))
+
+    with django_assert_max_num_queries(12):
+        client.get(reverse("exchange:source", args=[source.pk]))
