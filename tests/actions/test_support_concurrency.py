@@ -7,9 +7,9 @@ import threading
 import pytest
 from django.db import connection
 
-from actions.models import Amplification, SupportPledge, SupportRequest
+from actions.models import Amplification, SupportRequest
 from actions.services.amplification import amplification_add
-from actions.services.support import support_pledge_add, support_request_create
+from actions.services.support import PledgeMade, support_pledge_add, support_request_create
 from coalition.errors import RuleBroken
 from members.models import Group, Stage, User
 from tests.factories import GroupFactory, PersonFactory, add_member, make_action, make_place
@@ -72,7 +72,7 @@ def test_pledges_at_the_same_moment_all_count_and_close_the_request_once():
 
     results = _run_together(pledge, GROUPS)
 
-    assert all(isinstance(result, SupportPledge) for result in results), results
+    assert all(isinstance(result, PledgeMade) for result in results), results
     met = SupportRequest.objects.get(pk=asked.pk)
     assert (met.pledged, met.is_open) == (GROUPS, False)
     assert met.met_at is not None
@@ -95,7 +95,7 @@ def test_late_pledges_to_a_request_met_at_the_same_moment_are_refused():
 
     results = _run_together(pledge, GROUPS)
 
-    made = [result for result in results if isinstance(result, SupportPledge)]
+    made = [result for result in results if isinstance(result, PledgeMade)]
     refused = [result for result in results if isinstance(result, RuleBroken)]
     assert len(made) == 3
     assert len(refused) == GROUPS - 3

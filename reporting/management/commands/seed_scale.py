@@ -303,6 +303,22 @@ class Command(BaseCommand):
         unknown = set(columns) - known
         if unknown:
             raise CommandError(f"{table} has no column(s) {sorted(unknown)}")
+        # Columns a later migration added with a default in Python (not in the
+        # database), or text columns left blank, get that default (""), so COPY
+        # never leaves a NOT NULL column empty.
+        defaults = [
+            (field.column, field.get_default())
+            for field in model._meta.local_concrete_fields
+            if field.column not in columns
+            and not field.null
+            and (field.has_default() or field.empty_strings_allowed)
+            and not getattr(field, "auto_now", False)
+            and not getattr(field, "auto_now_add", False)
+        ]
+        if defaults:
+            columns = [*columns, *(column for column, _value in defaults)]
+            extra = tuple(value for _column, value in defaults)
+            rows = (row + extra for row in rows)
 
         def load() -> int:
             stream = RowStream(rows)
@@ -444,7 +460,7 @@ class Command(BaseCommand):
         )
 
     def _people_and_groups(self) -> None:
-        from members.models import Group, Membership, Signature, StageChange, User
+        from members.models import Group, Membership, Signature, StageChange, User, search_text_for
 
         rng, now, begin = self.rng, self.now, self.begin
         n_groups, n_people = self.sizes["groups"], self.sizes["people"]
@@ -478,17 +494,24 @@ class Command(BaseCommand):
         def people() -> Iterator[tuple]:
             for i in range(n_people):
                 joined = self._when(begin, now)
+                email = f"person{i + 1}@people.{MAIL_DOMAIN}"
+                name = f"Person {i + 1} {WORDS[i % len(WORDS)]}son"
                 yield (
                     person_base + i,
                     "!scale-no-login",  # unusable: these people cannot log in
                     False,
-                    f"person{i + 1}@people.{MAIL_DOMAIN}",
-                    f"Person {i + 1} {WORDS[i % len(WORDS)]}son",
+                    email,
+                    name,
                     True,
                     False,
                     joined,
                     "",
                     "",
+                    # What User.save() would keep: the search column, the record's
+                    # last change, no unread news.
+                    search_text_for(name=name, email=email),
+                    joined,
+                    0,
                 )
 
         self._copy(
@@ -504,6 +527,9 @@ class Command(BaseCommand):
                 "date_joined",
                 "language",
                 "phone",
+                "search_text",
+                "updated_at",
+                "notifications_unread",
             ],
             people(),
         )
