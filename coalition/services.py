@@ -43,6 +43,7 @@ from coalition.models import (
     StatementVersion,
 )
 from coalition.permissions import forget_roles
+from coalition.search import search_normalise
 from coalition.selectors import privacy_policy_starting_text, setup_needed
 
 
@@ -779,8 +780,9 @@ def place_rename(*, place: Place, name: str, by=None) -> Place:
     old = place.name
     if old == name:
         return place
-    Place.objects.filter(pk=place.pk).update(name=name)
+    Place.objects.filter(pk=place.pk).update(name=name, search_name=search_normalise(name))
     place.name = name
+    place.search_name = search_normalise(name)
     audit.record(
         by, AuditVerb.PLACES_CHANGED, f"place #{place.pk} renamed", change="rename",
         place=place.pk, old_name=old, new_name=name,
