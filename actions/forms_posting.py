@@ -248,10 +248,13 @@ class ActionDetailsForm(forms.Form):
         help_text=_("Leave empty for no limit."),
     )
 
-    def __init__(self, *args, places: list[Place], tactics: list[Tactic], **kwargs):
+    def __init__(
+        self, *args, places: list[Place], tactics: list[Tactic], place_outside=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self._tactics = {str(tactic.pk): tactic for tactic in tactics}
-        self._places = offer_places(self, places, empty="—")
+        # place_outside(name): why a typed place that is not offered is refused.
+        self._places = offer_places(self, places, empty="—", outside=place_outside)
         self.fields["tactic"].choices = [("", _("None"))] + [
             (key, tactic.title) for key, tactic in self._tactics.items()
         ]

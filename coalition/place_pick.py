@@ -210,7 +210,10 @@ def place_named(name: str) -> Place | None:
 def add_place_name_error(form: forms.Form) -> None:
     """Call from ``clean()``: a typed name that matched no single place is the field's error."""
     if getattr(form, "_place_name_error", None):
-        form.add_error(*form._place_name_error)
+        field, error = form._place_name_error
+        # The typed name's reason replaces "This field is required." for the empty select.
+        form.errors.pop(field, None)
+        form.add_error(field, error)
 
 
 class TypedPlaceName(str):
