@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
+OFF_MACHINE = re.compile(r"^(?!https?://(127\.0\.0\.1|localhost)[:/])[a-z]+://")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -44,6 +46,9 @@ def browser():
 def page(browser, request):
     """A fresh browser context per test; its last page is saved as a CI artefact."""
     context = browser.new_context(locale="en-GB")
+    # Only the live server is ever asked: map tiles (OpenStreetMap's by
+    # default) and anything else off this machine are refused unsent.
+    context.route(OFF_MACHINE, lambda route: route.abort())
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
