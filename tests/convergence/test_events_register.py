@@ -180,7 +180,9 @@ def test_a_place_above_a_covered_place_is_outside_it(group_member, signed):
     city = make_place("Port Maren", parent=region)
     day = make_day(places=[city], status=DayStatus.OPEN)
 
-    with pytest.raises(RuleBroken, match="Lakeshore is not covered by this day of action; it covers Port Maren"):
+    with pytest.raises(
+        RuleBroken, match="Lakeshore is not covered by this day of action; it covers Port Maren"
+    ):
         event_register(day=day, group=signed, by=group_member, **fields(day, region))
 
 
