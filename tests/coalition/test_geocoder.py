@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 class FakeNominatim(BaseHTTPRequestHandler):
     hits: list[dict] = []
 
-    def do_GET(self):  # noqa: N802 (the http.server API)
+    def do_GET(self):
         query = parse_qs(urlsplit(self.path).query)
         FakeNominatim.hits.append(
             {"at": time.monotonic(), "q": query["q"][0], "agent": self.headers["User-Agent"]}
