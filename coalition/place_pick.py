@@ -25,6 +25,10 @@ from coalition.models import Place, PlaceKind
 from coalition.search import search_normalise, search_terms
 from coalition.selectors import places_matching
 
+# What maps and "near" searches read of a place (coalition/geo.py).
+PLACE_MAP_FIELDS = (
+    "latitude", "longitude", "min_latitude", "min_longitude", "max_latitude", "max_longitude",
+)  # fmt: skip
 # Places of these kinds and larger are always offered in the select.
 LISTED_FROM_KIND = PlaceKind.REGION
 NAME_SUFFIX = "_name"
@@ -58,7 +62,7 @@ def places_to_offer(*, chosen=None, name: str = "") -> list[Place]:
     return list(
         Place.objects.filter(wanted)
         .annotate(parent_name=F("parent__name"))
-        .only("id", "name", "kind", "depth", "path")
+        .only("id", "name", "kind", "depth", "path", *PLACE_MAP_FIELDS)
         .order_by("path")
     )
 
