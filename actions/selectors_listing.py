@@ -322,6 +322,18 @@ def actions_on_map(user, filters: ActionFilters) -> QuerySet[Action]:
     )
 
 
+def map_focus(user, pk: int | None) -> dict | None:
+    """What ``/actions/map/?focus=<id>`` opens on: its id and point, if visible (one query)."""
+    if pk is None:
+        return None
+    return (
+        actions_visible_to(user)
+        .filter(pk=pk, latitude__isnull=False, longitude__isnull=False)
+        .values("id", "latitude", "longitude")
+        .first()
+    )
+
+
 def map_features(user, filters: ActionFilters) -> tuple[list[dict], bool]:
     """Up to ``MAP_FEATURE_LIMIT`` rows for the map's markers, and whether more were left out.
 
