@@ -139,26 +139,68 @@ class PlaceSelectWithName(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         select = super().render(name, value, attrs, renderer)
-        base_id = (attrs or {}).get("id") or self.attrs.get("id") or f"id_{name}"
-        # data-* attributes carry what place-combobox.js needs, so the
-        # script holds no text of its own (translated here, on the server).
-        return format_html(
-            '{}<label for="{}">{}</label> <input type="text" name="{}" id="{}" value="{}"'
-            ' maxlength="{}" autocomplete="off" data-place-name="{}" data-suggest-url="{}"'
-            ' data-select-id="{}" data-text-none="{}" data-text-count="{}">',
-            select,
-            base_id + NAME_SUFFIX,
-            _("or type its name"),
-            name + NAME_SUFFIX,
-            base_id + NAME_SUFFIX,
-            getattr(self, "typed", ""),
-            NAME_MAX_LENGTH,
-            name,
-            reverse("place_suggest"),
-            base_id,
-            _("No place matches."),
-            _("%(count)s places match; use the up and down arrows to choose."),
-        )
+        return name_box(self, select, name, attrs)
+
+
+def name_box(widget: forms.Widget, select: str, name: str, attrs) -> str:
+    """``select`` followed by the text input ``<name>_name`` the type-ahead enhances."""
+    base_id = (attrs or {}).get("id") or widget.attrs.get("id") or f"id_{name}"
+    # data-* attributes carry what place-combobox.js needs, so the
+    # script holds no text of its own (translated here, on the server).
+    return format_html(
+        '{}<label for="{}">{}</label> <input type="text" name="{}" id="{}" value="{}"'
+        ' maxlength="{}" autocomplete="off" data-place-name="{}" data-suggest-url="{}"'
+        ' data-select-id="{}" data-text-none="{}" data-text-count="{}">',
+        select,
+        base_id + NAME_SUFFIX,
+        _("or type its name"),
+        name + NAME_SUFFIX,
+        base_id + NAME_SUFFIX,
+        getattr(widget, "typed", ""),
+        NAME_MAX_LENGTH,
+        name,
+        reverse("place_suggest"),
+        base_id,
+        _("No place matches."),
+        _("%(count)s places match; use the up and down arrows to choose."),
+    )
+
+
+class PlaceSelectMultipleWithName(forms.SelectMultiple):
+    """A multiple select of places, and a text input ``<name>_name`` that adds one by name."""
+
+    def use_required_attribute(self, initial) -> bool:
+        return False
+
+    def render(self, name, value, attrs=None, renderer=None):
+        select = super().render(name, value, attrs, renderer)
+        return name_box(self, select, name, attrs)
+
+
+def add_typed_place(form: forms.Form, places: list[Place], *, field: str) -> None:
+    """For a multiple place field: a typed name that picks one place adds it to the chosen.
+
+    Otherwise the reason becomes the field's error (see ``add_place_name_error``).
+    """
+    form._place_name_error = None
+    name = typed_name(form.data if form.is_bound else None, field)
+    form.fields[field].widget.typed = name
+    if not name:
+        return
+    place, error = resolve_name(name, places)
+    if place is None:
+        form._place_name_error = (field, error)
+        return
+    data = form.data.copy()
+    chosen = data.getlist(field) if hasattr(data, "getlist") else list(data.get(field) or [])
+    if str(place.pk) not in chosen:
+        chosen.append(str(place.pk))
+    if hasattr(data, "setlist"):
+        data.setlist(field, chosen)
+    else:
+        data[field] = chosen
+    form.data = data
+    form.fields[field].widget.typed = ""
 
 
 def offer_places(

@@ -83,7 +83,12 @@
         option = new Option(place.label, value);
         select.appendChild(option);
       }
-      select.value = value;
+      if (select.multiple) {
+        // A list of places covered: the chosen one joins those selected.
+        option.selected = true;
+      } else {
+        select.value = value;
+      }
       select.dispatchEvent(new Event("change", { bubbles: true }));
       input.value = "";
       status.textContent = place.label;
