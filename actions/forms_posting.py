@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actions.models import Action, ActionKind, ActionStatus, Tactic, Visibility
-from actions.selectors_listing import ActionFilters, BoundingBox, ListingChoices
+from actions.selectors_listing import ActionFilters, BoundingBox, ListingChoices, Near
 from actions.services.posting import without_control_characters
 from coalition.dates import validate_day_in_range
+from coalition.geo import place_centre
 from coalition.models import Place
-from coalition.place_pick import add_place_name_error, offer_places
+from coalition.place_pick import PLACE_MAP_FIELDS, add_place_name_error, offer_places
 from coalition.time_zones import TIME_ZONE_MAX_LENGTH, place_time_zone, validate_time_zone, zone
 from members.models import Group
 
@@ -29,6 +30,8 @@ MAX_OUTCOME = 100_000_000
 # Longer than any real coordinate, short enough that parsing costs nothing.
 MAX_COORDINATE_CHARS = 32
 _SIX_PLACES = Decimal("0.000001")
+# The widest "within N km" search: a region, not the world.
+MAX_NEAR_KM = 1000
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -92,6 +95,16 @@ class ActionFilterForm(forms.Form):
     )
     date_from = _date_field(_("Starting from"))
     date_to = _date_field(_("Starting until"))
+    within = forms.IntegerField(
+        label=_("Within (km)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_NEAR_KM,
+        help_text=_("Of the place chosen above, or of your position."),
+    )
+    # The visitor's position, from the browser when asked ("Near me"); only in the URL.
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
     bbox = forms.CharField(required=False, max_length=4 * MAX_COORDINATE_CHARS)
 
     def __init__(self, *args, choices: ListingChoices, with_bbox: bool = False, **kwargs):
@@ -120,6 +133,7 @@ class ActionFilterForm(forms.Form):
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("The end of the period comes before its start."))
+        data["near"] = near_from(self, data, self._places.get(data.get("place") or ""))
         return data
 
     def filters(self) -> ActionFilters:
@@ -135,6 +149,7 @@ class ActionFilterForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             bbox=data.get("bbox"),
+            near=data.get("near"),
         )
 
     def query(self, *, without: tuple[str, ...] = ()) -> str:
@@ -148,8 +163,45 @@ class ActionFilterForm(forms.Form):
             "date_from": filters.date_from.isoformat() if filters.date_from else None,
             "date_to": filters.date_to.isoformat() if filters.date_to else None,
             "bbox": filters.bbox.as_param() if filters.bbox else None,
+            **near_query(self),
         }
         return urlencode({k: v for k, v in pairs.items() if v is not None and k not in without})
+
+
+def near_from(form: forms.Form, data: dict, place: Place | None) -> Near | None:
+    """``within`` km of the visitor's position (``lat``/``lon``), else of the chosen place."""
+    km = data.get("within")
+    lat, lon = data.get("lat"), data.get("lon")
+    if (lat is None) != (lon is None):
+        form.add_error("within", _("Give both the latitude and the longitude of the position."))
+        return None
+    if not km:
+        return None
+    if lat is not None:
+        return Near(latitude=lat, longitude=lon, km=km)
+    if place is None:
+        form.add_error(
+            "within", _("Choose a place, or use your position, to search within a distance.")
+        )
+        return None
+    centre = place_centre(place)
+    if centre is None:
+        form.add_error(
+            "within",
+            _("%(place)s has no centre point on record: choose a place inside it.")
+            % {"place": place.name},
+        )
+        return None
+    return Near(latitude=centre[0], longitude=centre[1], km=km)
+
+
+def near_query(form: forms.Form) -> dict:
+    """The distance search's parameters as given (valid ones only), for links."""
+    data = getattr(form, "cleaned_data", {})
+    if not data.get("near"):
+        return {}
+    pairs = {"within": data.get("within"), "lat": data.get("lat"), "lon": data.get("lon")}
+    return {key: value for key, value in pairs.items() if value is not None}
 
 
 class MapDataForm(forms.Form):
@@ -166,9 +218,20 @@ class MapDataForm(forms.Form):
     working_group = forms.SlugField(required=False, max_length=60)
     date_from = forms.DateField(required=False, validators=[validate_day_in_range])
     date_to = forms.DateField(required=False, validators=[validate_day_in_range])
+    within = forms.IntegerField(required=False, min_value=1, max_value=MAX_NEAR_KM)
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90)
+    lon = forms.FloatField(required=False, min_value=-180, max_value=180)
 
     def clean_bbox(self) -> BoundingBox:
         return parse_bbox(self.cleaned_data["bbox"].strip())
+
+    def clean(self):
+        data = super().clean()
+        place = None
+        if data.get("within") and data.get("lat") is None and data.get("place"):
+            place = Place.objects.filter(pk=data["place"]).only(*PLACE_MAP_FIELDS).first()
+        data["near"] = near_from(self, data, place)
+        return data
 
     def filters(self) -> ActionFilters:
         data = self.cleaned_data
@@ -180,6 +243,7 @@ class MapDataForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             bbox=data["bbox"],
+            near=data.get("near"),
         )
 
 
@@ -260,10 +324,13 @@ class ActionDetailsForm(forms.Form):
         help_text=_("Leave empty for no limit."),
     )
 
-    def __init__(self, *args, places: list[Place], tactics: list[Tactic], **kwargs):
+    def __init__(
+        self, *args, places: list[Place], tactics: list[Tactic], place_outside=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self._tactics = {str(tactic.pk): tactic for tactic in tactics}
-        self._places = offer_places(self, places, empty="—")
+        # place_outside(name): why a typed place that is not offered is refused.
+        self._places = offer_places(self, places, empty="—", outside=place_outside)
         self.fields["tactic"].choices = [("", _("None"))] + [
             (key, tactic.title) for key, tactic in self._tactics.items()
         ]

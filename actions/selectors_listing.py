@@ -34,6 +34,7 @@ from actions.models import (
 )
 from actions.selectors import actions_public, actions_visible_to
 from actions.selectors_amplification import group_label, group_named
+from coalition.geo import within_km_q
 from coalition.models import Place, WorkingGroup
 from coalition.permissions import can_post_action_for, is_in_network, memberships_of
 from coalition.place_pick import places_to_offer, typed_name
@@ -60,6 +61,15 @@ class BoundingBox:
 
 
 @dataclass(frozen=True)
+class Near:
+    """Within ``km`` of a point: a place's centre or the visitor's position (never stored)."""
+
+    latitude: float
+    longitude: float
+    km: int
+
+
+@dataclass(frozen=True)
 class ActionFilters:
     """The narrowing a person chose on the list or the map; ``None`` means "any".
 
@@ -76,6 +86,8 @@ class ActionFilters:
     date_from: date | None = None  # starts on or after this day (local time)
     date_to: date | None = None  # starts on or before this day (local time)
     bbox: BoundingBox | None = None
+    # Replaces ``place``'s subtree: near a place also finds what lies just outside it.
+    near: Near | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +129,9 @@ def _bbox_q(box: BoundingBox) -> Q:
 def actions_filter_q(filters: ActionFilters) -> Q:
     """Q over Action for the chosen filters; joins instead of extra queries."""
     q = Q()
-    if filters.place is not None:
+    if filters.near is not None:
+        q &= within_km_q(filters.near.latitude, filters.near.longitude, filters.near.km)
+    elif filters.place is not None:
         q &= in_place(filters.place)
     elif filters.place_id is not None:
         path = Place.objects.filter(pk=filters.place_id).values("path")[:1]
@@ -305,6 +319,18 @@ def actions_on_map(user, filters: ActionFilters) -> QuerySet[Action]:
         _cards(actions_visible_to(user).filter(actions_filter_q(filters)))
         .filter(latitude__isnull=False, longitude__isnull=False)
         .order_by("-starts_at", "-id")
+    )
+
+
+def map_focus(user, pk: int | None) -> dict | None:
+    """What ``/actions/map/?focus=<id>`` opens on: its id and point, if visible (one query)."""
+    if pk is None:
+        return None
+    return (
+        actions_visible_to(user)
+        .filter(pk=pk, latitude__isnull=False, longitude__isnull=False)
+        .values("id", "latitude", "longitude")
+        .first()
     )
 
 

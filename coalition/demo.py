@@ -6,6 +6,8 @@ module, lowest app first, so each app adds its own part of the demo.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -88,14 +90,36 @@ DEMO_PLACES = [
 ]
 
 
+# Centres, and for the larger places an area (south, west, north, east), so the
+# demo's maps frame a filtered place and "within N km" has somewhere to measure from.
+DEMO_LOCATIONS = {
+    "Lakeshore Region": ("54.55", "-4.30", ("54.30", "-4.70", "54.80", "-3.90")),
+    "Hill Country": ("54.35", "-3.90", ("54.10", "-4.20", "54.60", "-3.60")),
+    "Port Maren": ("54.5020", "-4.4030", ("54.4900", "-4.4300", "54.5150", "-4.3800")),
+    "Alder Falls": ("54.6200", "-4.2500", None),
+    "Corvin": ("54.3500", "-3.9000", None),
+    "Harbourside": ("54.5030", "-4.4040", None),
+    "Old Town": ("54.4975", "-4.3940", None),
+    "Mill Quarter": ("54.5031", "-4.3981", None),
+    "Dockyards": ("54.5005", "-4.4030", None),
+}
+
+
 def _seed_places() -> None:
-    from coalition.services import place_create
+    from coalition.services import place_create, place_locate
 
     made: dict[str, Place] = {}
     for name, kind, parent_name in DEMO_PLACES:
         parent = made.get(parent_name) if parent_name else None
         existing = Place.objects.filter(name=name, parent=parent).first()
         made[name] = existing or place_create(name=name, kind=kind, parent=parent)
+        if name in DEMO_LOCATIONS and made[name].latitude is None:
+            lat, lon, box = DEMO_LOCATIONS[name]
+            south, west, north, east = (Decimal(v) for v in box) if box else (None,) * 4
+            place_locate(
+                place=made[name], latitude=Decimal(lat), longitude=Decimal(lon),
+                min_latitude=south, min_longitude=west, max_latitude=north, max_longitude=east,
+            )  # fmt: skip
 
 
 def _seed_statement() -> None:

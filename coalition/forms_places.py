@@ -36,6 +36,28 @@ class PlaceRenameForm(forms.Form):
     name = forms.CharField(label=_("New name"), max_length=120)
 
 
+def _degrees(label, help_text="") -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        help_text=help_text,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+
+
+class PlaceLocationForm(forms.Form):
+    """Where a place is: its centre, and optionally its area (for maps and "near" searches)."""
+
+    latitude = _degrees(_("Latitude of the centre"), _("In degrees, for example 47.218371."))
+    longitude = _degrees(_("Longitude of the centre"), _("In degrees, for example -1.553621."))
+    min_latitude = _degrees(_("South edge (latitude)"), _("Optional: the area maps fit to."))
+    max_latitude = _degrees(_("North edge (latitude)"))
+    min_longitude = _degrees(_("West edge (longitude)"))
+    max_longitude = _degrees(_("East edge (longitude)"))
+
+
 class PlaceMoveForm(forms.Form):
     parent = _pick(_("Move inside"), required=False, empty_label=_("Nowhere: a top-level place"))
 

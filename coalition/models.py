@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from coalition.search import search_normalise
 from coalition.time_zones import validate_time_zone
 
 
@@ -136,6 +137,25 @@ class Place(models.Model):
         validators=[validate_time_zone],
         help_text=_("Leave empty to use the time zone of the place it is in, e.g. Europe/Paris."),
     )
+    # Optional area, so a map can fit the place and a distance search knows
+    # its extent; without it the centre (latitude, longitude) stands for it.
+    min_latitude = models.DecimalField(
+        _("southmost latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    min_longitude = models.DecimalField(
+        _("westmost longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    max_latitude = models.DecimalField(
+        _("northmost latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    max_longitude = models.DecimalField(
+        _("eastmost longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    # The name through coalition.search.search_normalise ("Saint-Étienne" reads
+    # "saint-etienne"), so type-ahead is accent- and case-insensitive with a
+    # plain LIKE on SQLite and PostgreSQL alike. Kept in step by save() and
+    # place_rename().
+    search_name = models.CharField(max_length=120, default="", editable=False, db_index=True)
 
     class Meta:
         verbose_name = _("place")
@@ -150,6 +170,22 @@ class Place(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_normalise(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
+    @property
+    def has_area(self) -> bool:
+        return None not in (
+            self.min_latitude,
+            self.min_longitude,
+            self.max_latitude,
+            self.max_longitude,
+        )
 
     @staticmethod
     def segment(pk: int) -> str:

@@ -5,7 +5,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -19,7 +30,7 @@ from coalition.models import (
     SetupToken,
     StatementVersion,
 )
-from coalition.search import search_terms
+from coalition.search import search_normalise, search_terms
 
 # People shown at once on the people page: enough to pick from, few enough that a
 # one-letter search stays fast; the page says when there are more.
@@ -50,6 +61,81 @@ def in_place(place: Place | None, field: str = "place") -> Q:
 def place_subtree(place: Place):
     """The place and every place under it."""
     return Place.objects.filter(path__startswith=place.path)
+
+
+# The type-ahead shows this many places; the person types more to narrow.
+PLACE_SUGGESTIONS = 10
+
+
+def name_matches_q(name: str, prefix: str = "") -> Q:
+    """Places whose name contains every word of ``name``, ignoring case and accents."""
+    terms = search_terms(name)
+    if not terms:
+        return Q(pk__in=[])
+    q = Q()
+    for term in terms:
+        q &= Q(**{f"{prefix}search_name__contains": term})
+    return q
+
+
+def places_matching(name: str, queryset: QuerySet[Place] | None = None) -> QuerySet[Place]:
+    """Places matching ``name``, best first: the whole name, then its start, then any part.
+
+    Unsliced, so callers bound it (``[:PLACE_SUGGESTIONS]``) or use it as a subquery.
+    """
+    folded = search_normalise(name)
+    queryset = Place.objects.all() if queryset is None else queryset
+    return (
+        queryset.filter(name_matches_q(name))
+        .annotate(
+            match_rank=Case(
+                When(search_name=folded, then=Value(0)),
+                When(search_name__startswith=folded, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("match_rank", "-kind", "search_name", "path")
+    )
+
+
+# The type-ahead shows this many places; the person types more to narrow.
+
+
+def place_suggestions(query: str, *, limit: int = PLACE_SUGGESTIONS) -> list[dict]:
+    """Places for the type-ahead: id, name and the names of the places it sits in.
+
+    Two queries whatever the tree's size: the matches (bounded), then their
+    ancestors, read from the matches' paths. Only names and the tree's shape:
+    places are public.
+    """
+    if not search_terms(query):
+        return []
+    matches = list(
+        places_matching(query).only("id", "name", "kind", "path", "latitude", "longitude")[:limit]
+    )
+    ancestor_ids = {
+        int(segment, 16) for place in matches for segment in place.path.split("/")[:-2] if segment
+    }
+    names = dict(Place.objects.filter(pk__in=ancestor_ids).values_list("pk", "name"))
+    found = []
+    for place in matches:
+        # Nearest first: "Harbourside — Port Maren, Lakeshore".
+        inside = [
+            names[int(segment, 16)]
+            for segment in reversed(place.path.split("/")[:-2])
+            if segment and int(segment, 16) in names
+        ]
+        found.append(
+            {
+                "id": place.pk,
+                "name": place.name,
+                "inside": inside,
+                "label": f"{place.name} — {', '.join(inside)}" if inside else place.name,
+                "kind": place.get_kind_display(),
+            }
+        )
+    return found
 
 
 def places_for_choice() -> list[Place]:

@@ -43,6 +43,7 @@ from coalition.models import (
     StatementVersion,
 )
 from coalition.permissions import forget_roles
+from coalition.search import search_normalise
 from coalition.selectors import privacy_policy_starting_text, setup_needed
 
 
@@ -779,11 +780,67 @@ def place_rename(*, place: Place, name: str, by=None) -> Place:
     old = place.name
     if old == name:
         return place
-    Place.objects.filter(pk=place.pk).update(name=name)
+    Place.objects.filter(pk=place.pk).update(name=name, search_name=search_normalise(name))
     place.name = name
+    place.search_name = search_normalise(name)
     audit.record(
         by, AuditVerb.PLACES_CHANGED, f"place #{place.pk} renamed", change="rename",
         place=place.pk, old_name=old, new_name=name,
+    )  # fmt: skip
+    return place
+
+
+def _degrees(value, *, limit: int, field: str):
+    if value is not None and not (-limit <= value <= limit):
+        raise RuleBroken(
+            _("Give degrees between -%(limit)d and %(limit)d.") % {"limit": limit}, field=field
+        )
+    return value
+
+
+@transaction.atomic
+def place_locate(
+    *,
+    place: Place,
+    latitude=None,
+    longitude=None,
+    min_latitude=None,
+    min_longitude=None,
+    max_latitude=None,
+    max_longitude=None,
+    by=None,
+) -> Place:
+    """Set where a place is: its centre point, and optionally its bounding box.
+
+    Maps frame a place by its box (else 10 km around its centre); "within N
+    km of a place" measures from its centre. Each pair is given whole or not at all.
+    """
+    values = {
+        "latitude": _degrees(latitude, limit=90, field="latitude"),
+        "longitude": _degrees(longitude, limit=180, field="longitude"),
+        "min_latitude": _degrees(min_latitude, limit=90, field="min_latitude"),
+        "min_longitude": _degrees(min_longitude, limit=180, field="min_longitude"),
+        "max_latitude": _degrees(max_latitude, limit=90, field="max_latitude"),
+        "max_longitude": _degrees(max_longitude, limit=180, field="max_longitude"),
+    }
+    if (latitude is None) != (longitude is None):
+        raise RuleBroken(
+            _("Give both the latitude and the longitude, or neither."), field="latitude"
+        )
+    box = [min_latitude, min_longitude, max_latitude, max_longitude]
+    if any(v is not None for v in box) and any(v is None for v in box):
+        raise RuleBroken(_("Give all four edges of the area, or none."), field="min_latitude")
+    if min_latitude is not None and min_latitude > max_latitude:
+        raise RuleBroken(
+            _("The south edge must not be north of the north edge."), field="min_latitude"
+        )
+    Place.objects.filter(pk=place.pk).update(**values)
+    for name, value in values.items():
+        setattr(place, name, value)
+    audit.record(
+        by, AuditVerb.PLACES_CHANGED, f"place #{place.pk} located", change="locate",
+        place=place.pk, **{name: str(value) if value is not None else None
+                           for name, value in values.items()},
     )  # fmt: skip
     return place
 

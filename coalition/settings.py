@@ -450,10 +450,31 @@ if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", default=False)
 ALLAUTH_TRUSTED_PROXY_COUNT = 1 if TRUST_X_FORWARDED_FOR else 0
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# Map tiles of /actions/map/, a Leaflet URL template; empty: markers on a plain
-# background. Their origin is added to img-src ({s} subdomains as a wildcard).
-MAP_TILE_URL = env_str("MAP_TILE_URL")
-MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION")
+# Map tiles of every map, a Leaflet URL template. The default needs no account:
+# OpenStreetMap's standard tiles, whose usage policy asks for the attribution
+# below (https://operations.osmfoundation.org/policies/tiles/); a busy
+# coalition should point this at its own or a commercial tile server. Set it
+# empty for markers on a plain background. Its origin, and nothing else, is
+# added to img-src ({s} subdomains as a wildcard).
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = (
+    '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+MAP_TILE_URL = env_str("MAP_TILE_URL", OSM_TILE_URL)
+MAP_TILE_ATTRIBUTION = env_str(
+    "MAP_TILE_ATTRIBUTION", OSM_ATTRIBUTION if MAP_TILE_URL == OSM_TILE_URL else ""
+)
+# Addresses typed on the action and event forms can be looked up through a
+# Nominatim-compatible search URL (https://nominatim.org/release-docs/latest/api/Search/),
+# e.g. https://nominatim.openstreetmap.org/search. Off unless set. The server
+# asks it (never the browser, so the CSP stays as it is), at most once a second
+# across the site, with a User-Agent naming the app and SITE_URL, and caches
+# each answer (Nominatim's usage policy).
+GEOCODER_URL = env_str("GEOCODER_URL")
+GEOCODER_CACHE_SECONDS = env_int("GEOCODER_CACHE_SECONDS", 7 * 24 * 3600)
+_geocoder = urlsplit(GEOCODER_URL)
+if GEOCODER_URL and (_geocoder.scheme not in {"http", "https"} or not _geocoder.netloc):
+    raise ImproperlyConfigured("GEOCODER_URL must be an http(s) URL, not " + repr(GEOCODER_URL))
 _tiles = urlsplit(MAP_TILE_URL)
 if MAP_TILE_URL and (
     _tiles.scheme not in {"http", "https"}

@@ -5,7 +5,7 @@ import functools
 from django.contrib import admin
 from django.urls import include, path
 
-from coalition import views, views_network, views_setup
+from coalition import views, views_geo, views_network, views_setup
 from coalition.admin_access import admin_has_permission, admin_login
 
 # The admin logs people in through allauth (rate limits, MFA) and lets in only
@@ -18,6 +18,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("privacy/", views.privacy, name="privacy"),
     *views_network.urlpatterns,
+    *views_geo.urlpatterns,
     *views_setup.urlpatterns,
     path("statement/versions/", views.statement_versions, name="statement_versions"),
     path("statement/versions/<int:number>/", views.statement_version, name="statement_version"),

@@ -31,6 +31,7 @@ from coalition.forms_places import (
     PlaceCsvForm,
     PlaceDeleteForm,
     PlaceForm,
+    PlaceLocationForm,
     PlaceMergeForm,
     PlaceMoveForm,
     PlaceOutlineForm,
@@ -45,6 +46,7 @@ from coalition.services import (
     InvitationUnusable,
     place_create,
     place_delete,
+    place_locate,
     place_merge,
     place_relocate,
     place_rename,
@@ -274,6 +276,7 @@ def places(request: HttpRequest) -> HttpResponse:
 
 PLACE_FORMS = {
     "rename": PlaceRenameForm,
+    "locate": PlaceLocationForm,
     "move": PlaceMoveForm,
     "merge": PlaceMergeForm,
     "delete": PlaceDeleteForm,
@@ -287,6 +290,9 @@ def place_edit(request: HttpRequest, pk: int) -> HttpResponse:
     place = get_object_or_404(Place, pk=pk)
     forms_shown = {
         "rename": PlaceRenameForm(initial={"name": place.name}),
+        "locate": PlaceLocationForm(
+            initial={name: getattr(place, name) for name in PlaceLocationForm.base_fields}
+        ),
         "move": PlaceMoveForm(initial={"parent": place.parent_id}),
         "merge": PlaceMergeForm(),
         "delete": PlaceDeleteForm(),
@@ -303,6 +309,9 @@ def place_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 if chosen == "rename":
                     place_rename(place=place, name=data["name"], by=request.user)
                     messages.success(request, _("Renamed %(place)s.") % {"place": place.name})
+                elif chosen == "locate":
+                    place_locate(place=place, by=request.user, **data)
+                    messages.success(request, _("Located %(place)s.") % {"place": place.name})
                 elif chosen == "move":
                     place_relocate(place=place, parent=data["parent"], by=request.user)
                     messages.success(request, _("Moved %(place)s.") % {"place": place.name})

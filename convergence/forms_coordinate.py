@@ -14,9 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from actions.forms_posting import DATETIME_LOCAL
 from coalition.forms import id_from
 from coalition.models import Place
+from coalition.place_pick import (
+    PlaceSelectMultipleWithName,
+    add_place_name_error,
+    add_typed_place,
+    offer_places,
+    place_named,
+)
 from convergence.models import DayOfAction, ToolkitItem, ToolkitKind
 from convergence.services import days as day_rules
 from convergence.services import toolkit as toolkit_rules
+from convergence.services.events import not_covered_message
 from members.models import Group
 
 
@@ -61,7 +69,7 @@ class DayForm(forms.Form):
             "required": _("Choose at least one place the day of action covers."),
             "invalid_choice": _("Choose places from the list."),
         },
-        widget=forms.SelectMultiple(attrs={"size": 10}),
+        widget=PlaceSelectMultipleWithName(attrs={"size": 10}),
     )
     hub_groups = forms.MultipleChoiceField(
         label=_("Hub groups"),
@@ -86,9 +94,16 @@ class DayForm(forms.Form):
             (key, "\u00a0\u00a0" * place.depth + place.name) for key, place in self._places.items()
         ]
         self.fields["hub_groups"].choices = [(key, g.name) for key, g in self._groups.items()]
+        # A place typed by name (or chosen in the type-ahead) joins those selected.
+        add_typed_place(self, places, field="places")
         zone = timezone.get_current_timezone_name()
         for name in ("starts_at", "ends_at"):
             self.fields[name].help_text = _("Local time, %(zone)s.") % {"zone": zone}
+
+    def clean(self):
+        data = super().clean()
+        add_place_name_error(self)
+        return data
 
     def details(self) -> dict:
         """The cleaned details as the services take them (objects, not ids)."""
@@ -188,6 +203,11 @@ class ToolkitVersionForm(_ToolkitContent):
             }
 
 
+def _outside_day(name: str, covered: list[str]) -> str:
+    place = place_named(name)
+    return not_covered_message(place.name, covered) if place else ""
+
+
 class _PlaceChoice(forms.ChoiceField):
     """A place among those listed, or (past the listed ones) any the form's lookup finds."""
 
@@ -218,15 +238,22 @@ class CoordinationFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, places: list[Place], lookup=None, **kwargs):
+    def __init__(self, *args, places: list[Place], lookup=None, covered=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self._places = {str(place.pk): place for place in places}
         self._lookup = lookup
         self._found: dict[str, Place | None] = {}
-        self.fields["place"].choices = [("", _("All the places covered"))] + [
-            (key, "\u00a0\u00a0" * place.depth + place.name) for key, place in self._places.items()
-        ]
+        self._places = offer_places(
+            self,
+            places,
+            empty=_("All the places covered"),
+            outside=lambda name: _outside_day(name, list(covered)),
+        )
         self.fields["place"].form_lookup = self._find
+
+    def clean(self):
+        data = super().clean()
+        add_place_name_error(self)
+        return data
 
     def _find(self, value: str) -> Place | None:
         if value in self._places:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from actions.forms_posting import MAX_COORDINATE_CHARS, parse_bbox
-from actions.selectors_listing import BoundingBox
+from actions.forms_posting import MAX_COORDINATE_CHARS, MAX_NEAR_KM, parse_bbox
+from actions.selectors_listing import BoundingBox, Near
+from coalition.geo import place_centre
 from coalition.models import Place
 
 PLACE_NAME_MAX = Place._meta.get_field("name").max_length
@@ -21,12 +22,48 @@ class DaySearchForm(forms.Form):
         max_length=PLACE_NAME_MAX,
         help_text=_("A town, district or neighbourhood; events under it are included."),
     )
+    within = forms.IntegerField(
+        label=_("Within (km)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_NEAR_KM,
+        help_text=_("Of the place named above, or of your position."),
+    )
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            self.add_error("within", _("Give both the latitude and the longitude of the position."))
+        return data
 
     def search(self) -> str:
         """The text to look for, or "" when there is none (or it was not valid)."""
         if not self.is_bound or not self.is_valid():
             return ""
         return " ".join(self.cleaned_data["q"].split())
+
+    def near(self, places: list[Place]) -> Near | None:
+        """Within N km of the position given, else of the first (largest) place found."""
+        if not self.is_bound or not self.is_valid() or not self.cleaned_data.get("within"):
+            return None
+        data = self.cleaned_data
+        if data.get("lat") is not None:
+            return Near(latitude=data["lat"], longitude=data["lon"], km=data["within"])
+        for place in places:
+            if (centre := place_centre(place)) is not None:
+                return Near(latitude=centre[0], longitude=centre[1], km=data["within"])
+        self.add_error(
+            "within",
+            _("Type the name of a place with a centre point on record, or use your position."),
+        )
+        return None
+
+    def near_query(self) -> dict:
+        data = getattr(self, "cleaned_data", {})
+        pairs = {"within": data.get("within"), "lat": data.get("lat"), "lon": data.get("lon")}
+        return {key: value for key, value in pairs.items() if value is not None}
 
 
 class DayMapDataForm(forms.Form):

@@ -13,12 +13,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from actions.models import Action, ActionStatus, SupportRequest
 from actions.selectors import actions_visible_q
 from actions.selectors_listing import posting_groups
 from coalition.models import Place
+from coalition.place_pick import MATCHES_LOADED
+from coalition.selectors import places_matching
 from convergence.models import DayOfAction, Event, ToolkitItem, ToolkitVersion
 from convergence.selectors import days_visible_to
 from convergence.services.days import ANNOUNCED_STAGES
@@ -74,13 +76,33 @@ def toolkit_version_file(user, *, slug: str, key) -> ToolkitVersion | None:
     )
 
 
-def covered_places(day: DayOfAction) -> list[Place]:
-    """The day's places and every place under them, in tree order (capped), for choices."""
-    return list(
+def covered_places(day: DayOfAction, *, name: str = "") -> list[Place]:
+    """The day's places and every place under them, in tree order (capped), for choices.
+
+    With ``name`` (typed in the place box), the covered places it matches are
+    added even past the cap, so any covered place can be typed (two queries).
+    """
+    places = list(
         Place.objects.filter(_covers(day, ""))
-        .only("id", "name", "depth", "path")
+        .only("id", "name", "kind", "depth", "path")
         .order_by("path")[:PLACE_CHOICES_MAX]
     )
+    if name:
+        listed = {place.pk for place in places}
+        matching = places_matching(name, Place.objects.filter(_covers(day, "")))
+        places += [
+            place
+            for place in matching.annotate(parent_name=F("parent__name")).only(
+                "id", "name", "kind", "depth", "path"
+            )[:MATCHES_LOADED]
+            if place.pk not in listed
+        ]
+    return places
+
+
+def day_covered_names(day: DayOfAction) -> list[str]:
+    """The names of the places the day covers (from its prefetched places), for messages."""
+    return [place.name for place in day.places.all()]
 
 
 def covered_place(day: DayOfAction, pk: int) -> Place | None:

@@ -30,9 +30,12 @@ from django.utils import timezone
 
 from actions.models import Action, ActionStatus
 from actions.selectors import actions_public, actions_visible_to
-from actions.selectors_listing import MAP_FEATURE_LIMIT, BoundingBox, actions_for_calendar
+from actions.selectors_listing import MAP_FEATURE_LIMIT, BoundingBox, Near, actions_for_calendar
+from coalition.geo import within_km_q
 from coalition.models import Place
 from coalition.permissions import can_coordinate
+from coalition.place_pick import PLACE_MAP_FIELDS
+from coalition.selectors import name_matches_q
 from convergence.models import DayOfAction, DayStatus
 from convergence.selectors import days_visible_to
 from members.models import Group
@@ -198,15 +201,15 @@ class PlaceSearch:
 
 
 def places_named(text: str) -> PlaceSearch:
-    """Places whose name contains ``text`` (any case), the largest first (one query).
+    """Places whose name contains ``text`` (any case or accents), the largest first (one query).
 
     Larger places come first because each one's subtree already holds the
     smaller ones under it; one row past the limit tells whether some were
     left out.
     """
     rows = list(
-        Place.objects.filter(name__icontains=text)
-        .only("id", "name", "path", "kind")
+        Place.objects.filter(name_matches_q(text))
+        .only("id", "name", "path", "kind", *PLACE_MAP_FIELDS)
         .order_by("-kind", "path")[: PLACE_MATCHES_MAX + 1]
     )
     return PlaceSearch(places=rows[:PLACE_MATCHES_MAX], more=len(rows) > PLACE_MATCHES_MAX)
@@ -219,16 +222,21 @@ def _under_any(paths: list[str]) -> Q:
     return q
 
 
-def day_events(user, day: DayOfAction, *, place_paths: list[str] | None = None):
+def day_events(
+    user, day: DayOfAction, *, place_paths: list[str] | None = None, near: Near | None = None
+):
     """The day's events ``user`` may see, grouped by place (tree order), then by start.
 
     ``place_paths`` narrows to events in those places and everything under
     them. Paginate it: one count and one page query whatever the number of
     events. Cancelled events stay listed (people who planned to go must
-    learn it), marked as such by the page.
+    learn it), marked as such by the page. ``near`` (within N km of a point)
+    replaces ``place_paths``.
     """
     events = actions_visible_to(user).filter(day_event__day=day)
-    if place_paths is not None:
+    if near is not None:
+        events = events.filter(within_km_q(near.latitude, near.longitude, near.km))
+    elif place_paths is not None:
         events = events.filter(_under_any(place_paths))
     return (
         events.select_related("host_group", "place")
@@ -245,6 +253,10 @@ def day_events(user, day: DayOfAction, *, place_paths: list[str] | None = None):
             "rsvp_count",
             "status",
             "hidden_at",
+            # Imported events say where they came from (exchange: sources).
+            "origin_system",
+            "origin_name",
+            "origin_url",
             "host_group__id",
             "host_group__name",
             "host_group__slug",

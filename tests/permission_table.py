@@ -86,6 +86,9 @@ EXPECTED: dict[str, Expect] = {
     # --- The frame ------------------------------------------------------------
     "home": Expect(get=everyone()),
     "healthz": Expect(get=everyone()),
+    "place_suggest": Expect(get=everyone(), query="q=river"),
+    # Off unless GEOCODER_URL is set (it is not in tests): 404 past the login check.
+    "place_geocode": Expect(get={**everyone(404), "anonymous": 403}, query="q=river"),
     "privacy": Expect(get=everyone()),
     # Django's view: back to the page (or home), for everyone.
     "set_language": Expect(get=everyone(302), post=everyone(302)),

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 # Route names that anyone may read.
 PUBLIC = {
-    "home", "healthz", "privacy", "set_language",
+    "home", "healthz", "privacy", "set_language", "place_suggest",
     "members:statement", "members:join", "members:join_done", "members:group",
     "members:invitation", "members:unsubscribe", "notifications:unsubscribe",
     "actions:list", "actions:map", "actions:map_data", "actions:feed", "actions:ical",

@@ -87,7 +87,11 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "has_started": action.starts_at <= timezone.now(),
         "page_url": settings.SITE_URL + action_url(action),
         "share_description": _share_description(action),
-        "map_url": f"{reverse('actions:map')}?bbox={box.as_param()}" if box else "",
+        # The map opens on this action, its popup open; the area keeps the
+        # list below the map (and the page without JavaScript) around it.
+        "map_url": f"{reverse('actions:map')}?focus={action.pk}&bbox={box.as_param()}"
+        if box
+        else "",
     }
     context.update(detail_context(request, action, reserved=frozenset(context)))
     return render(request, "actions/detail/page.html", context)

@@ -38,7 +38,10 @@ from actions.selectors_listing import (
     actions_on_map,
     listing_choices,
     map_features,
+    map_focus,
 )
+from coalition.forms import id_from
+from coalition.geo import area_around, place_area
 
 ACTIONS_PER_PAGE = 30
 
@@ -52,6 +55,12 @@ def map_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(actions_on_map(request.user, filters), ACTIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    focus = map_focus(request.user, id_from(request.GET.get("focus", "")))
+    # With no area asked for, the map frames the place (or circle) filtered on.
+    if filters.near is not None:
+        area = area_around(filters.near.latitude, filters.near.longitude, filters.near.km)
+    else:
+        area = place_area(filters.place)
     return render(
         request,
         "actions/listing/map.html",
@@ -61,6 +70,8 @@ def map_page(request: HttpRequest) -> HttpResponse:
             "querystring": form.query(),
             "filters_query": form.query(without=("bbox",)),
             "bbox": filters.bbox.as_param() if filters.bbox else "",
+            "place_area": area.as_param() if area else "",
+            "focus": focus,
             "data_url": reverse("actions:map_data"),
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import formats, timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,6 +40,14 @@ def _local(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
+def not_covered_message(place_name: str, covered: list[str]) -> str:
+    """Why a place is refused for a day of action, naming the places the day covers."""
+    return _("%(place)s is not covered by this day of action; it covers %(covered)s.") % {
+        "place": place_name,
+        "covered": get_text_list(covered, _("and")),
+    }
+
+
 def _in_covered_places(place: Place, covered: list[Place]) -> bool:
     return any(place.path.startswith(root.path) for root in covered)
 
@@ -57,10 +66,10 @@ def event_check_fits(
         raise RuleBroken(outside, field="starts_at")
     if ends_at > day.ends_at:
         raise RuleBroken(outside, field="ends_at")
-    if not _in_covered_places(place, list(day.places.only("id", "path"))):
+    covered = list(day.places.only("id", "name", "path"))
+    if not _in_covered_places(place, covered):
         raise RuleBroken(
-            _("%(place)s is not in the places this day of action covers.") % {"place": place.name},
-            field="place",
+            not_covered_message(place.name, [root.name for root in covered]), field="place"
         )
 
 

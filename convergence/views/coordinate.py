@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from coalition.errors import RuleBroken
 from coalition.permissions import permission_required
+from coalition.place_pick import typed_name
 from coalition.responses import form_status
 from coalition.selectors import places_for_choice
 from convergence.forms_coordinate import (
@@ -256,11 +257,13 @@ def _page_links(request: HttpRequest, key: str, page: Page) -> dict[str, str | N
 
 
 def _filters(request: HttpRequest, day: DayOfAction) -> CoordinationFilterForm:
-    wanted = {key: request.GET[key] for key in ("place", "sort") if key in request.GET}
+    keys = ("place", "place_name", "sort")
+    wanted = {key: request.GET[key] for key in keys if key in request.GET}
     return CoordinationFilterForm(
         wanted or None,
-        places=covered_places(day),
+        places=covered_places(day, name=typed_name(wanted)),
         lookup=lambda pk: covered_place(day, pk),
+        covered=[place.name for place in day.places.all()],
     )
 
 

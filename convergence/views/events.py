@@ -18,10 +18,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 from actions.models import Tactic
 from coalition.errors import RuleBroken
 from coalition.permissions import can_coordinate, can_edit_action, can_see_action
+from coalition.place_pick import typed_name
 from convergence.forms_events import ChecklistForm, EventRegisterForm
 from convergence.models import DayOfAction
 from convergence.selectors_coordinate import (
     covered_places,
+    day_covered_names,
     day_for_viewer,
     event_for_host,
     groups_for_registration,
@@ -82,7 +84,10 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     form = EventRegisterForm(
         request.POST if request.method == "POST" else None,
         groups=postable,
-        places=covered_places(day),
+        places=covered_places(
+            day, name=typed_name(request.POST) if request.method == "POST" else ""
+        ),
+        covered=day_covered_names(day),
         tactics=list(Tactic.objects.only("id", "title", "slug").order_by("title")),
         initial=_initial_times(day),
     )

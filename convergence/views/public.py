@@ -80,11 +80,16 @@ def day(request: HttpRequest, slug: str) -> HttpResponse:
     found = day_for(request.user, slug)
     if found is None:
         raise Http404
-    form = DaySearchForm(request.GET if "q" in request.GET else None)
+    asked = "q" in request.GET or "within" in request.GET
+    form = DaySearchForm(request.GET if asked else None)
     search = form.search()
     places = places_named(search) if search else None
+    near = form.near(places.places if places is not None else [])
     events = day_events(
-        request.user, found, place_paths=places.paths if places is not None else None
+        request.user,
+        found,
+        place_paths=places.paths if places is not None else None,
+        near=near,
     )
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = _with_rsvp(request, list(page.object_list))
@@ -103,7 +108,10 @@ def day(request: HttpRequest, slug: str) -> HttpResponse:
             "places_found": places,
             "places_max": PLACE_MATCHES_MAX,
             "page": page,
-            "querystring": urlencode({"q": search}) if search else "",
+            "near": near,
+            "querystring": urlencode(
+                {**({"q": search} if search else {}), **(form.near_query() if near else {})}
+            ),
             "time_zone": settings.TIME_ZONE,
             "data_url": reverse("convergence:day_events_geojson", args=[found.slug]),
             "tile_url": settings.MAP_TILE_URL,

@@ -61,8 +61,12 @@
       .fetchJson(data.geojsonUrl + "?" + query, pending.signal)
       .then(function (collection) {
         var points = view.draw(collection);
+        // "See it on the map": the action's popup opens once its marker is drawn.
+        if (focusPending && view.open(data.focusId)) {
+          focusPending = false;
+        }
         // With no area asked for, the first answer frames the map once.
-        if (!fitted && !data.bbox && points.length) {
+        if (!fitted && !data.bbox && !data.placeArea && !data.focusId && points.length) {
           fitted = true;
           view.frame(points);
         }
@@ -79,11 +83,23 @@
     timer = window.setTimeout(load, 250);
   }
 
-  if (data.bbox) {
-    var corners = data.bbox.split(",").map(Number);
+  var focusPending = Boolean(data.focusId);
+
+  // west,south,east,north, possibly across the 180th meridian.
+  function fitBox(param) {
+    var corners = param.split(",").map(Number);
     var west = corners[0];
     var east = corners[2] < west ? corners[2] + 360 : corners[2];
     map.fitBounds([[corners[1], west], [corners[3], east]]);
+  }
+
+  if (data.focusId) {
+    map.setView([Number(data.focusLat), Number(data.focusLon)], 15);
+  } else if (data.placeArea && !data.bbox) {
+    // Filtering by a place (or "within N km") frames that place.
+    fitBox(data.placeArea);
+  } else if (data.bbox) {
+    fitBox(data.bbox);
   } else {
     map.fitBounds(CoalitionMap.WORLD);
   }

@@ -35,13 +35,20 @@
   function create(element, statusLine) {
     var data = element.dataset;
     element.classList.add("actions-map--live");
-    var map = L.map(element, { worldCopyJump: true, minZoom: 1 });
+    // maxZoom on the map itself: clustering needs it even with no tile layer.
+    var map = L.map(element, { worldCopyJump: true, minZoom: 1, maxZoom: 19 });
     if (data.tileUrl) {
       L.tileLayer(data.tileUrl, { attribution: data.tileAttribution || "", maxZoom: 19 }).addTo(map);
     } else {
       element.classList.add("actions-map--plain");
     }
-    var markers = L.layerGroup().addTo(map);
+    // Many markers gather into clusters (the vendored Leaflet.markercluster),
+    // so thousands of points stay readable; a plain layer if it is missing.
+    var markers = (L.markerClusterGroup
+      ? L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false })
+      : L.layerGroup()
+    ).addTo(map);
+    var byId = {};
 
     function say(text) {
       if (statusLine) {
@@ -52,20 +59,21 @@
     // Replace the markers with a FeatureCollection's; returns their points.
     function draw(collection) {
       markers.clearLayers();
+      byId = {};
       var points = [];
       collection.features.forEach(function (feature) {
         var coordinates = feature.geometry.coordinates;
         var point = [coordinates[1], coordinates[0]];
         points.push(point);
-        L.circleMarker(point, {
+        var marker = L.circleMarker(point, {
           radius: 8,
           weight: 2,
           color: "#0b5d4b",
           fillColor: "#0b5d4b",
           fillOpacity: 0.6,
-        })
-          .bindPopup(popupFor(feature))
-          .addTo(markers);
+        }).bindPopup(popupFor(feature));
+        byId[String(feature.id)] = feature;
+        markers.addLayer(marker);
       });
       var count = collection.features.length;
       if (collection.truncated) {
@@ -97,7 +105,24 @@
       });
     }
 
-    return { map: map, data: data, say: say, draw: draw, frame: frame, fetchJson: fetchJson };
+    // Open feature `id`'s popup. It belongs to the map, not to the marker, so
+    // it stays open while the markers are redrawn or gathered into clusters.
+    function open(id) {
+      var feature = byId[String(id)];
+      if (!feature) {
+        return false;
+      }
+      var coordinates = feature.geometry.coordinates;
+      L.popup({ className: "focus-popup" })
+        .setLatLng([coordinates[1], coordinates[0]])
+        .setContent(popupFor(feature))
+        .openOn(map);
+      return true;
+    }
+
+    return {
+      map: map, data: data, say: say, draw: draw, frame: frame, fetchJson: fetchJson, open: open,
+    };
   }
 
   window.CoalitionMap = { create: create, WORLD: WORLD };

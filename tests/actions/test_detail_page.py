@@ -110,7 +110,8 @@ def test_the_page_shows_host_cohosts_place_time_capacity_and_map_link(client, se
     assert "25 places left of 40" in body
     assert "Clean air walk" in body
     assert "Bring a blanket.<br>We bring the monitors." in body
-    assert reverse("actions:map") + "?bbox=2.332200,48.846600,2.372200,48.866600" in body
+    map_link = f"?focus={action.pk}&amp;bbox=2.332200,48.846600,2.372200,48.866600"
+    assert reverse("actions:map") + map_link in body
     assert reverse("actions:ical", kwargs={"pk": action.pk}) in body
 
 

@@ -168,7 +168,9 @@ def test_an_event_outside_the_covered_places_is_refused(group_member, signed, da
     with pytest.raises(RuleBroken) as refused:
         event_register(day=day, group=signed, by=group_member, **fields(day, elsewhere))
 
-    assert refused.value.message == "Hillside is not in the places this day of action covers."
+    assert refused.value.message == (
+        "Hillside is not covered by this day of action; it covers Riverside."
+    )
     assert refused.value.field == "place"
     assert not Action.objects.exists()
 
@@ -178,7 +180,9 @@ def test_a_place_above_a_covered_place_is_outside_it(group_member, signed):
     city = make_place("Port Maren", parent=region)
     day = make_day(places=[city], status=DayStatus.OPEN)
 
-    with pytest.raises(RuleBroken, match="Lakeshore is not in the places"):
+    with pytest.raises(
+        RuleBroken, match="Lakeshore is not covered by this day of action; it covers Port Maren"
+    ):
         event_register(day=day, group=signed, by=group_member, **fields(day, region))
 
 
@@ -336,7 +340,10 @@ def test_the_form_offers_only_the_places_the_day_covers(client, group_member, si
 
     assert "Hillside" not in page
     assert response.status_code == 400
-    assert "Choose one of the places this day of action covers." in response.content.decode()
+    assert (
+        "Hillside is not covered by this day of action; it covers Riverside."
+        in response.content.decode()
+    )
 
 
 def test_an_event_outside_the_window_is_answered_on_the_start_field(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
+OFF_MACHINE = re.compile(r"^(?!https?://(127\.0\.0\.1|localhost)[:/])[a-z]+://")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -18,6 +20,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # No name but the live server's resolves, in every context a journey opens:
+    # map tiles (OpenStreetMap's by default) are never asked for.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 
 
@@ -153,6 +158,9 @@ def page(browser, page_checks, request):
     violation or scrolls sideways at 390 px (``PageChecks``).
     """
     context = browser.new_context(locale="en-GB")
+    # Only the live server is ever asked: map tiles (OpenStreetMap's by
+    # default) and anything else off this machine are refused unsent.
+    context.route(OFF_MACHINE, lambda route: route.abort())
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
