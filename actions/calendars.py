@@ -53,6 +53,9 @@ def action_event(action: Action) -> Event:
     url = action_url(action)
     location = ", ".join(part for part in (action.address.strip(), action.place.name) if part)
     hosted = _("Hosted by %(group)s") % {"group": action.host_group.name}
+    if action.origin_name:
+        # Another network's event (a followed source) says whose it is.
+        hosted = _("From %(name)s") % {"name": action.origin_name} + "\n" + hosted
     description = "\n\n".join(part for part in (hosted, action.description.strip(), url) if part)
     event = Event()
     event.add("uid", action_uid(action))
@@ -66,6 +69,8 @@ def action_event(action: Action) -> Event:
     event.add("location", _text(location))
     event.add("description", _text(description))
     event.add("url", url)
+    if action.origin_name:
+        event.add("categories", [_text(action.origin_name)])
     cancelled = action.status == ActionStatus.CANCELLED
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if action.latitude is not None and action.longitude is not None:

@@ -347,7 +347,7 @@ def map_features(user, filters: ActionFilters) -> tuple[list[dict], bool]:
         .filter(actions_filter_q(filters))
         .filter(latitude__isnull=False, longitude__isnull=False)
         .order_by("-starts_at", "-id")
-        .values("id", "title", "starts_at", "kind", "latitude", "longitude")[
+        .values("id", "title", "starts_at", "kind", "latitude", "longitude", "origin_name")[
             : MAP_FEATURE_LIMIT + 1
         ]
     )

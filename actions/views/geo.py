@@ -116,6 +116,10 @@ def map_data(request: HttpRequest) -> HttpResponse:
                 "starts_at": row["starts_at"].isoformat(),
                 "kind": row["kind"],
                 "url": f"{detail}{row['id']}/",
+                # Another network's event (a followed source) says whose it is.
+                "origin": (
+                    _("From %(name)s") % {"name": row["origin_name"]} if row["origin_name"] else ""
+                ),
             },
         }
         for row in rows

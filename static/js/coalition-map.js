@@ -27,6 +27,13 @@
     });
     when.appendChild(time);
     box.appendChild(when);
+    if (props.origin) {
+      // Another network's event (a followed source): whose it is.
+      var origin = document.createElement("p");
+      origin.className = "origin";
+      origin.textContent = props.origin;
+      box.appendChild(origin);
+    }
     return box;
   }
 
