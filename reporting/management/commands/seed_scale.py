@@ -375,6 +375,7 @@ class Command(BaseCommand):
 
     def _places(self, root) -> None:
         from coalition.models import Place, PlaceKind
+        from coalition.search import search_normalise
 
         rng = self.rng
         cities = max(2, round(240 * self.sizes["groups"] / DEFAULTS["groups"]))
@@ -393,7 +394,7 @@ class Command(BaseCommand):
             nonlocal next_id
             pk, next_id = next_id, next_id + 1
             path = parent_path + Place.segment(pk)
-            rows.append((pk, name, kind, parent_id, path, depth, lat, lon))
+            rows.append((pk, name, kind, parent_id, path, depth, lat, lon, search_normalise(name)))
             self.place_path[pk] = path
             return pk, path
 
@@ -455,7 +456,18 @@ class Command(BaseCommand):
                     city += 1
         self._copy(
             Place,
-            ["id", "name", "kind", "parent_id", "path", "depth", "latitude", "longitude"],
+            # search_name: what Place.save() keeps for the type-ahead (coalition/search.py).
+            [
+                "id",
+                "name",
+                "kind",
+                "parent_id",
+                "path",
+                "depth",
+                "latitude",
+                "longitude",
+                "search_name",
+            ],
             rows,
         )
 
