@@ -142,3 +142,23 @@ def seed() -> None:
         )
         if created:
             Action.objects.filter(pk=vigil.pk).update(rsvp_count=models.F("rsvp_count") + 1)
+
+    _seed_flag(made["Letters to the port authority"])
+
+
+def _seed_flag(action: Action) -> None:
+    """One open flag from a visitor, through the real service: the demo's moderator and
+    steward find it in their notifications and in the moderation queue."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from actions.models import Flag
+    from actions.services.moderation import flag_create
+
+    if not Flag.objects.filter(action=action).exists():
+        flag_create(
+            action=action,
+            by=AnonymousUser(),
+            reason="The letter names a port worker who did not agree to be named.",
+            email="visitor@example.net",
+        )
+
