@@ -129,9 +129,8 @@ def _tags(cell: str) -> list[str]:
     return tag_names_clean(_TAG_SPLIT.split(cell)) if cell else []
 
 
-@transaction.atomic
-def people_import(*, data: bytes, filename: str, by) -> ImportReport:
-    """Create or update a person per good row (matched by email); report the bad ones."""
+def _people_parse(data: bytes) -> tuple[list[tuple[int, PersonDetails, list[str]]], ImportReport]:
+    """The good rows of a people file, and a report holding its bad ones."""
     report = ImportReport()
     seen: dict[str, int] = {}
     good: list[tuple[int, PersonDetails, list[str]]] = []
@@ -160,22 +159,36 @@ def people_import(*, data: bytes, filename: str, by) -> ImportReport:
             continue
         seen[details.email] = line
         good.append((line, details, tags))
-    cache: dict = {}
+    return good, report
+
+
+def _people_save(good: list, report: ImportReport, cache: dict) -> None:
     for _line, details, tags in good:
         _person, created = person_upsert(details=details, tags=tags, cache=cache)
         if created:
             report.created += 1
         else:
             report.updated += 1
+
+
+def _audit(by, *, kind: str, filename: str, report: ImportReport) -> None:
     audit.record(
         by,
         AuditVerb.IMPORT,
-        f"people CSV {filename}",
-        kind="people",
+        f"{kind} CSV {filename}",
+        kind=kind,
         created=report.created,
         updated=report.updated,
         rejected=len(report.errors),
     )
+
+
+@transaction.atomic
+def people_import(*, data: bytes, filename: str, by) -> ImportReport:
+    """Create or update a person per good row (matched by email); report the bad ones."""
+    good, report = _people_parse(data)
+    _people_save(good, report, {})
+    _audit(by, kind="people", filename=filename, report=report)
     return report
 
 
@@ -218,15 +231,8 @@ def _check_group(values: dict[str, str], kinds: dict[str, str]) -> list[str]:
     return reasons
 
 
-@transaction.atomic
-def groups_import(*, data: bytes, filename: str, by) -> ImportReport:
-    """Create a prospect group per new name, update the group of a known name; report bad rows.
-
-    A known group keeps its name and place; a given kind, email, website or
-    postal code replaces the old one, and tags are added.
-    """
-    kinds = _kinds()
-    places = _PlaceFinder()
+def _groups_parse(data: bytes, kinds: dict[str, str]) -> tuple[list, ImportReport]:
+    """The rows of a groups file that pass the checks, and a report holding the others."""
     report = ImportReport()
     parsed: list[tuple[int, dict[str, str], list[str]]] = []
     seen: dict[str, int] = {}
@@ -247,10 +253,26 @@ def groups_import(*, data: bytes, filename: str, by) -> ImportReport:
             continue
         seen[key] = line
         parsed.append((line, values, tags))
+    return parsed, report
 
-    existing = _groups_by_name({values["name"].lower() for _line, values, _tags in parsed})
-    cache: dict = {}
-    for line, values, tags in parsed:
+
+@dataclass
+class _GroupSaver:
+    """What saving groups needs across batches: known names, kinds, places, tags."""
+
+    kinds: dict[str, str]
+    existing: dict[str, list[Group]]
+    by: object
+    filename: str
+    places: _PlaceFinder = field(default_factory=_PlaceFinder)
+    cache: dict = field(default_factory=dict)
+
+    def save(self, parsed: list, report: ImportReport) -> None:
+        for line, values, tags in parsed:
+            self._save_one(line, values, tags, report)
+
+    def _save_one(self, line: int, values: dict, tags: list[str], report: ImportReport) -> None:
+        kinds, existing = self.kinds, self.existing
         matches = existing.get(values["name"].lower(), [])
         kind = kinds.get(values.get("kind", "").lower(), "")
         if len(matches) > 1:
@@ -261,7 +283,7 @@ def groups_import(*, data: bytes, filename: str, by) -> ImportReport:
                     % {"name": values["name"]},
                 )
             )
-            continue
+            return
         if matches:
             group = matches[0]
             changed = []
@@ -284,20 +306,20 @@ def groups_import(*, data: bytes, filename: str, by) -> ImportReport:
             if not values.get("place"):
                 problems.append(_("missing place (needed for a new group)"))
             else:
-                place, problem = places.find(values["place"])
+                place, problem = self.places.find(values["place"])
                 if problem:
                     problems.append(problem)
             if problems:
                 report.errors.append(RowError(line, "; ".join(problems)))
-                continue
+                return
             group = group_create(
                 name=values["name"],
                 kind=kind,
                 place=place,
                 website=values.get("website", ""),
                 contact_email=values.get("email", "").lower(),
-                created_by=by,
-                reason=(_("Imported from %(filename)s") % {"filename": filename})[:300],
+                created_by=self.by,
+                reason=(_("Imported from %(filename)s") % {"filename": self.filename})[:300],
             )
             existing[values["name"].lower()] = [group]
             report.created += 1
@@ -305,15 +327,24 @@ def groups_import(*, data: bytes, filename: str, by) -> ImportReport:
             GroupAddress.objects.update_or_create(
                 group=group, defaults={"postal_code": values["zip_code"]}
             )
-        group_tags_add(group=group, tags=tags_get_or_create(names=tags, cache=cache))
+        group_tags_add(group=group, tags=tags_get_or_create(names=tags, cache=self.cache))
+
+
+def _group_saver(parsed: list, *, kinds: dict[str, str], by, filename: str) -> _GroupSaver:
+    existing = _groups_by_name({values["name"].lower() for _line, values, _tags in parsed})
+    return _GroupSaver(kinds=kinds, existing=existing, by=by, filename=filename)
+
+
+@transaction.atomic
+def groups_import(*, data: bytes, filename: str, by) -> ImportReport:
+    """Create a prospect group per new name, update the group of a known name; report bad rows.
+
+    A known group keeps its name and place; a given kind, email, website or
+    postal code replaces the old one, and tags are added.
+    """
+    kinds = _kinds()
+    parsed, report = _groups_parse(data, kinds)
+    _group_saver(parsed, kinds=kinds, by=by, filename=filename).save(parsed, report)
     report.errors.sort(key=lambda error: error.line)
-    audit.record(
-        by,
-        AuditVerb.IMPORT,
-        f"groups CSV {filename}",
-        kind="groups",
-        created=report.created,
-        updated=report.updated,
-        rejected=len(report.errors),
-    )
+    _audit(by, kind="groups", filename=filename, report=report)
     return report
