@@ -157,3 +157,20 @@ def test_the_progress_page_takes_the_same_queries_whatever_the_errors(client, we
     )  # fmt: skip
 
     assert _queries(client, small) == _queries(client, large)
+
+
+def test_a_stored_file_that_cannot_be_read_fails_visibly_and_is_cleared(client, weaver):
+    run = CsvImport.objects.create(
+        started_by=weaver, kind="people", filename="people.csv", text="first_name\nAda\n",
+        rows_total=1,
+    )  # fmt: skip
+
+    assert csv_import_run(run.pk) is True
+
+    run.refresh_from_db()
+    assert (run.status, run.text) == ("failed", "")
+    assert "missing: email" in run.problem
+    client.force_login(weaver)
+    page = client.get(f"/weave/exchange/imports/{run.pk}/")
+    assert b"missing: email" in page.content
+    assert b'http-equiv="refresh"' not in page.content
