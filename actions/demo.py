@@ -161,4 +161,3 @@ def _seed_flag(action: Action) -> None:
             reason="The letter names a port worker who did not agree to be named.",
             email="visitor@example.net",
         )
-

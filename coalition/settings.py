@@ -365,6 +365,11 @@ if TOOLKIT_MAX_UPLOAD_MB < 1:
 CSV_IMPORT_MAX_ROWS = env_int("CSV_IMPORT_MAX_ROWS", 5000)
 if CSV_IMPORT_MAX_ROWS < 1:
     raise ImproperlyConfigured("CSV_IMPORT_MAX_ROWS must be at least 1.")
+# A longer file is imported by a worker while the page shows its progress: a few
+# hundred rows take a second or two inline, more would hold the request.
+CSV_IMPORT_INLINE_ROWS = env_int("CSV_IMPORT_INLINE_ROWS", 300)
+if CSV_IMPORT_INLINE_ROWS < 0:
+    raise ImproperlyConfigured("CSV_IMPORT_INLINE_ROWS must be 0 or more.")
 
 # API
 

@@ -44,3 +44,11 @@ def rsvp_forward(action_id: int, given_name: str, family_name: str, email: str) 
     if problem:
         logger.warning("An RSVP for action %s did not reach its origin: %s", action_id, problem)
     return problem
+
+
+@shared_task
+def csv_import_run(import_id: int) -> bool:
+    """Import a long CSV file stored by the exchange page; a second run does nothing."""
+    from exchange.services.csv_import import csv_import_run as run
+
+    return run(import_id=import_id)

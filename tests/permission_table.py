@@ -361,6 +361,7 @@ EXPECTED: dict[str, Expect] = {
             "csv": Expect(get=only(WEAVE), post=only(WEAVE, 400)),
             "people_csv": Expect(get=only(WEAVE)),
             "groups_csv": Expect(get=only(WEAVE)),
+            "csv_import": Expect(get=only(WEAVE), kwargs={"pk": "csv_import"}),
             # Sources (can_manage_sources, then can_manage_source for the group's source).
             "sources": Expect(get=only(MANAGE_SOURCES)),
             "source_new": Expect(get=only(MANAGE_SOURCES), post=only(MANAGE_SOURCES, 400)),

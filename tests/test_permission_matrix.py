@@ -214,6 +214,13 @@ def world(settings, tmp_path, cast, group, place, make_person):
         group=group, place=place,
     )  # fmt: skip
 
+    from exchange.models import CsvImport
+
+    csv_import = CsvImport.objects.create(
+        started_by=cast["weaver"], kind="people", filename="people.csv", status="done",
+        rows_total=400, rows_done=400, created_count=400,
+    )  # fmt: skip
+
     # Everyone agreed to the current privacy policy: nobody is sent to agree first.
     from privacy.services.policies import consent_give
 
@@ -243,6 +250,7 @@ def world(settings, tmp_path, cast, group, place, make_person):
         "token": token.pk,
         "place": place.pk,
         "source": source.pk,
+        "csv_import": csv_import.pk,
     }
 
 

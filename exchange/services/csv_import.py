@@ -11,27 +11,36 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coalition import audit
 from coalition.errors import RuleBroken
 from coalition.models import AuditVerb
-from exchange.models import GroupAddress
+from exchange.models import CsvImport, CsvImportStatus, GroupAddress
 from exchange.services.people import PersonDetails, person_details_check, person_upsert
 from exchange.services.tags import group_tags_add, tag_names_clean, tags_get_or_create
 from members.models import Group
 from members.services.groups import group_create
 from members.services.imports import RowError, _decode, _kinds, _PlaceFinder
 
+logger = logging.getLogger(__name__)
+
 _CHUNK = 500
+# Rows saved per transaction by a worker: each batch commits with its progress, so
+# the page moves every second or two and no lock is held for the whole file.
+IMPORT_BATCH = 200
 _TAG_SPLIT = re.compile(r"[,;|]")
 
 # Column names other tools use, to ours.
@@ -72,9 +81,12 @@ class ImportReport:
         return self.created + self.updated
 
 
-def _rows(data: bytes, aliases: dict[str, str], required: tuple[str, ...]):
-    """(line, {column: value}) for each non-blank row; unreadable files raise RuleBroken."""
-    text = _decode(data)
+def _rows(data: bytes | str, aliases: dict[str, str], required: tuple[str, ...]):
+    """(line, {column: value}) for each non-blank row; unreadable files raise RuleBroken.
+
+    ``data`` is the uploaded bytes, or the text a ``CsvImport`` kept once decoded.
+    """
+    text = data if isinstance(data, str) else _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str | None] | None = None
     previous_line = 0
@@ -129,9 +141,8 @@ def _tags(cell: str) -> list[str]:
     return tag_names_clean(_TAG_SPLIT.split(cell)) if cell else []
 
 
-@transaction.atomic
-def people_import(*, data: bytes, filename: str, by) -> ImportReport:
-    """Create or update a person per good row (matched by email); report the bad ones."""
+def _people_parse(data: bytes | str) -> tuple[list, ImportReport]:
+    """The good rows of a people file, and a report holding its bad ones."""
     report = ImportReport()
     seen: dict[str, int] = {}
     good: list[tuple[int, PersonDetails, list[str]]] = []
@@ -160,22 +171,36 @@ def people_import(*, data: bytes, filename: str, by) -> ImportReport:
             continue
         seen[details.email] = line
         good.append((line, details, tags))
-    cache: dict = {}
+    return good, report
+
+
+def _people_save(good: list, report: ImportReport, cache: dict) -> None:
     for _line, details, tags in good:
         _person, created = person_upsert(details=details, tags=tags, cache=cache)
         if created:
             report.created += 1
         else:
             report.updated += 1
+
+
+def _audit(by, *, kind: str, filename: str, report: ImportReport) -> None:
     audit.record(
         by,
         AuditVerb.IMPORT,
-        f"people CSV {filename}",
-        kind="people",
+        f"{kind} CSV {filename}",
+        kind=kind,
         created=report.created,
         updated=report.updated,
         rejected=len(report.errors),
     )
+
+
+@transaction.atomic
+def people_import(*, data: bytes, filename: str, by) -> ImportReport:
+    """Create or update a person per good row (matched by email); report the bad ones."""
+    good, report = _people_parse(data)
+    _people_save(good, report, {})
+    _audit(by, kind="people", filename=filename, report=report)
     return report
 
 
@@ -218,15 +243,8 @@ def _check_group(values: dict[str, str], kinds: dict[str, str]) -> list[str]:
     return reasons
 
 
-@transaction.atomic
-def groups_import(*, data: bytes, filename: str, by) -> ImportReport:
-    """Create a prospect group per new name, update the group of a known name; report bad rows.
-
-    A known group keeps its name and place; a given kind, email, website or
-    postal code replaces the old one, and tags are added.
-    """
-    kinds = _kinds()
-    places = _PlaceFinder()
+def _groups_parse(data: bytes | str, kinds: dict[str, str]) -> tuple[list, ImportReport]:
+    """The rows of a groups file that pass the checks, and a report holding the others."""
     report = ImportReport()
     parsed: list[tuple[int, dict[str, str], list[str]]] = []
     seen: dict[str, int] = {}
@@ -247,10 +265,26 @@ def groups_import(*, data: bytes, filename: str, by) -> ImportReport:
             continue
         seen[key] = line
         parsed.append((line, values, tags))
+    return parsed, report
 
-    existing = _groups_by_name({values["name"].lower() for _line, values, _tags in parsed})
-    cache: dict = {}
-    for line, values, tags in parsed:
+
+@dataclass
+class _GroupSaver:
+    """What saving groups needs across batches: known names, kinds, places, tags."""
+
+    kinds: dict[str, str]
+    existing: dict[str, list[Group]]
+    by: object
+    filename: str
+    places: _PlaceFinder = field(default_factory=_PlaceFinder)
+    cache: dict = field(default_factory=dict)
+
+    def save(self, parsed: list, report: ImportReport) -> None:
+        for line, values, tags in parsed:
+            self._save_one(line, values, tags, report)
+
+    def _save_one(self, line: int, values: dict, tags: list[str], report: ImportReport) -> None:
+        kinds, existing = self.kinds, self.existing
         matches = existing.get(values["name"].lower(), [])
         kind = kinds.get(values.get("kind", "").lower(), "")
         if len(matches) > 1:
@@ -261,7 +295,7 @@ def groups_import(*, data: bytes, filename: str, by) -> ImportReport:
                     % {"name": values["name"]},
                 )
             )
-            continue
+            return
         if matches:
             group = matches[0]
             changed = []
@@ -284,20 +318,20 @@ def groups_import(*, data: bytes, filename: str, by) -> ImportReport:
             if not values.get("place"):
                 problems.append(_("missing place (needed for a new group)"))
             else:
-                place, problem = places.find(values["place"])
+                place, problem = self.places.find(values["place"])
                 if problem:
                     problems.append(problem)
             if problems:
                 report.errors.append(RowError(line, "; ".join(problems)))
-                continue
+                return
             group = group_create(
                 name=values["name"],
                 kind=kind,
                 place=place,
                 website=values.get("website", ""),
                 contact_email=values.get("email", "").lower(),
-                created_by=by,
-                reason=(_("Imported from %(filename)s") % {"filename": filename})[:300],
+                created_by=self.by,
+                reason=(_("Imported from %(filename)s") % {"filename": self.filename})[:300],
             )
             existing[values["name"].lower()] = [group]
             report.created += 1
@@ -305,15 +339,151 @@ def groups_import(*, data: bytes, filename: str, by) -> ImportReport:
             GroupAddress.objects.update_or_create(
                 group=group, defaults={"postal_code": values["zip_code"]}
             )
-        group_tags_add(group=group, tags=tags_get_or_create(names=tags, cache=cache))
+        group_tags_add(group=group, tags=tags_get_or_create(names=tags, cache=self.cache))
+
+
+def _group_saver(parsed: list, *, kinds: dict[str, str], by, filename: str) -> _GroupSaver:
+    existing = _groups_by_name({values["name"].lower() for _line, values, _tags in parsed})
+    return _GroupSaver(kinds=kinds, existing=existing, by=by, filename=filename)
+
+
+@transaction.atomic
+def groups_import(*, data: bytes, filename: str, by) -> ImportReport:
+    """Create a prospect group per new name, update the group of a known name; report bad rows.
+
+    A known group keeps its name and place; a given kind, email, website or
+    postal code replaces the old one, and tags are added.
+    """
+    kinds = _kinds()
+    parsed, report = _groups_parse(data, kinds)
+    _group_saver(parsed, kinds=kinds, by=by, filename=filename).save(parsed, report)
     report.errors.sort(key=lambda error: error.line)
-    audit.record(
-        by,
-        AuditVerb.IMPORT,
-        f"groups CSV {filename}",
-        kind="groups",
-        created=report.created,
-        updated=report.updated,
-        rejected=len(report.errors),
-    )
+    _audit(by, kind="groups", filename=filename, report=report)
     return report
+
+
+# --- Long files, imported by a worker ------------------------------------------
+
+
+def _row_count(data: bytes, kind: str) -> int:
+    """How many data rows the file holds; an unreadable file raises RuleBroken here."""
+    if kind == "people":
+        return sum(1 for _row in _rows(data, PEOPLE_ALIASES, ("email",)))
+    return sum(1 for _row in _rows(data, GROUP_ALIASES, ("name",)))
+
+
+def csv_import_start(*, kind: str, data: bytes, filename: str, by) -> ImportReport | CsvImport:
+    """Import a people or groups file: now if it is short (the report), else by a worker.
+
+    A file of more than ``CSV_IMPORT_INLINE_ROWS`` rows is stored in a
+    ``CsvImport`` and its task queued through the outbox, so a broker that is
+    down loses nothing. A file that cannot be read is refused here, before
+    anything is stored.
+    """
+    if kind not in {"people", "groups"}:
+        raise RuleBroken(_("Choose what the file holds."))
+    total = _row_count(data, kind)
+    if total <= settings.CSV_IMPORT_INLINE_ROWS:
+        importer = people_import if kind == "people" else groups_import
+        return importer(data=data, filename=filename, by=by)
+    from coalition.outbox import outbox_add
+    from exchange.tasks import csv_import_run as run_task
+
+    with transaction.atomic():
+        run = CsvImport.objects.create(
+            started_by=by, kind=kind, filename=filename[:200], text=_decode(data),
+            rows_total=total,
+        )  # fmt: skip
+        outbox_add(run_task, import_id=run.pk)
+    return run
+
+
+def _running(import_id: int, claimed_at):
+    # Only the claim that is still current may write: a worker that lost its
+    # claim to a later one (after the time limit) changes nothing.
+    return CsvImport.objects.filter(
+        pk=import_id, status=CsvImportStatus.RUNNING, started_at=claimed_at
+    )
+
+
+def _batches(rows: list, size: int = IMPORT_BATCH):
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def csv_import_run(*, import_id: int) -> bool:
+    """Import a stored file in batches; True if this call ran it, False if there was nothing to do.
+
+    The row is claimed by a conditional update (pending → running, or a running
+    import older than the task time limit, whose worker was lost), so a second
+    run does nothing. Saving is idempotent (people by email, groups by name), so
+    an import taken over after a lost worker saves nothing twice. The audit
+    entry is written once, with the result; the stored text is cleared.
+    """
+    now = timezone.now()
+    lost = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    claimed = (
+        CsvImport.objects.filter(pk=import_id)
+        .filter(
+            Q(status=CsvImportStatus.PENDING)
+            | Q(status=CsvImportStatus.RUNNING, started_at__lt=lost)
+        )
+        .update(status=CsvImportStatus.RUNNING, started_at=now, rows_done=0)
+    )
+    if not claimed:
+        return False
+    run = CsvImport.objects.select_related("started_by").get(pk=import_id)
+    try:
+        report = _run_batches(run, claimed_at=now)
+    except RuleBroken as error:
+        _fail(run, claimed_at=now, problem=error.message)
+        return True
+    except Exception:
+        logger.exception("CSV import %s failed", import_id)
+        _fail(run, claimed_at=now, problem=_("The import stopped on an unexpected error."))
+        return True
+    report.errors.sort(key=lambda error: error.line)
+    with transaction.atomic():
+        finished = _running(run.pk, now).update(
+            status=CsvImportStatus.DONE,
+            text="",
+            rows_done=run.rows_total,
+            created_count=report.created,
+            updated_count=report.updated,
+            row_errors=[{"line": error.line, "reason": error.reason} for error in report.errors],
+            finished_at=timezone.now(),
+        )
+        if finished:
+            _audit(run.started_by, kind=run.kind, filename=run.filename, report=report)
+    return bool(finished)
+
+
+def _run_batches(run: CsvImport, *, claimed_at) -> ImportReport:
+    data = run.text
+    if run.kind == "people":
+        good, report = _people_parse(data)
+        cache: dict = {}
+
+        def save(batch: list) -> None:
+            _people_save(batch, report, cache)
+    else:
+        kinds = _kinds()
+        good, report = _groups_parse(data, kinds)
+        saver = _group_saver(good, kinds=kinds, by=run.started_by, filename=run.filename)
+
+        def save(batch: list) -> None:
+            saver.save(batch, report)
+
+    done = len(report.errors)
+    for batch in _batches(good):
+        with transaction.atomic():
+            save(batch)
+            done += len(batch)
+            _running(run.pk, claimed_at).update(rows_done=done)
+    return report
+
+
+def _fail(run: CsvImport, *, claimed_at, problem: str) -> None:
+    _running(run.pk, claimed_at).update(
+        status=CsvImportStatus.FAILED, text="", problem=problem, finished_at=timezone.now()
+    )

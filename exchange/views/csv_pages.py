@@ -7,7 +7,7 @@ import os
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,16 +17,17 @@ from coalition import audit
 from coalition.errors import RuleBroken
 from coalition.models import AuditVerb
 from coalition.permissions import permission_required
+from exchange.models import CsvImport
 from exchange.selectors import groups_for_export, people_for_export, people_visible_to
-from exchange.services.csv_import import (
-    GROUP_COLUMNS,
-    PEOPLE_COLUMNS,
-    groups_import,
-    people_import,
-)
+from exchange.services.csv_import import GROUP_COLUMNS, PEOPLE_COLUMNS, csv_import_start
 from members.models import Group
 from members.services.imports import MAX_BYTES
 
+# The progress page leaves the stored file unread: it may be 2 MB.
+CSV_IMPORT_FIELDS = (
+    "kind", "filename", "status", "rows_total", "rows_done", "created_count",
+    "updated_count", "row_errors", "problem", "created_at", "finished_at",
+)  # fmt: skip
 FORMULA_STARTS = {"=", "+", "-", "@", "\t", "\r"}
 
 
@@ -88,12 +89,35 @@ def exchange_page(request: HttpRequest) -> HttpResponse:
             status=400,
             problem=_("The file is larger than 2 MB. Split it into smaller files."),
         )
-    importer = people_import if what == "people" else groups_import
     try:
-        report = importer(data=upload.read(MAX_BYTES + 1), filename=filename, by=request.user)
+        result = csv_import_start(
+            kind=what, data=upload.read(MAX_BYTES + 1), filename=filename, by=request.user
+        )
     except RuleBroken as error:
         return _page(request, status=400, problem=error.message)
-    return _page(request, report=report, what=what, filename=filename)
+    if isinstance(result, CsvImport):
+        return redirect("exchange:csv_import", pk=result.pk)
+    return _page(
+        request,
+        report=result,
+        created=result.created,
+        updated=result.updated,
+        errors=result.errors,
+        what=what,
+        filename=filename,
+    )
+
+
+@permission_required("weave")
+@require_safe
+def csv_import_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress of a long import, then its report; the page refreshes itself meanwhile.
+
+    Everyone who may import (weavers, stewards) may follow any import: the report
+    holds line numbers and reasons, no more than the import page itself shows.
+    """
+    run = get_object_or_404(CsvImport.objects.only(*CSV_IMPORT_FIELDS), pk=pk)
+    return render(request, "exchange/csv_import.html", {"run": run})
 
 
 def _stream(rows, header: list[str], filename: str) -> StreamingHttpResponse:
@@ -162,4 +186,5 @@ urlpatterns = [
     path("weave/exchange/", exchange_page, name="csv"),
     path("weave/exchange/people.csv", people_csv, name="people_csv"),
     path("weave/exchange/groups.csv", groups_csv, name="groups_csv"),
+    path("weave/exchange/imports/<int:pk>/", csv_import_page, name="csv_import"),
 ]
