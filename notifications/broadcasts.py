@@ -32,6 +32,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from coalition.errors import RuleBroken
 from coalition.mail import language_for, sender
@@ -229,3 +230,13 @@ def broadcasts_unfinished() -> list[int]:
             "pk", flat=True
         )[:500]
     )
+
+
+def on_its_way(broadcast: Broadcast) -> str:
+    """What the sender reads once a message to many is queued."""
+    count = broadcast.deliveries.count()
+    return ngettext(
+        "Your message is on its way to %(count)s person.",
+        "Your message is on its way to %(count)s people.",
+        count,
+    ) % {"count": count}

@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from actions.forms_speaking import CancelForm, MessageForm
@@ -20,6 +19,7 @@ from actions.views.amplify import visible_action
 from coalition.errors import RuleBroken
 from coalition.permissions import can_edit_action
 from coalition.responses import form_status
+from notifications.broadcasts import on_its_way
 
 
 def _host_action(request: HttpRequest, pk: int):
@@ -50,16 +50,7 @@ def action_message(request: HttpRequest, pk: int) -> HttpResponse:
         except RuleBroken as error:
             _rule_error(form, error)
         else:
-            count = broadcast.deliveries.count()
-            messages.success(
-                request,
-                ngettext(
-                    "Your message is on its way to %(count)s person.",
-                    "Your message is on its way to %(count)s people.",
-                    count,
-                )
-                % {"count": count},
-            )
+            messages.success(request, on_its_way(broadcast))
             return redirect(action_url(action.pk))
     return render(
         request,

@@ -14,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from coalition.errors import RuleBroken
@@ -49,6 +48,7 @@ from convergence.services.days import (
 from convergence.services.speaking import AUDIENCES, coordinator_message_send
 from convergence.services.toolkit import toolkit_item_add, toolkit_item_update
 from members.models import Group
+from notifications.broadcasts import on_its_way
 
 logger = logging.getLogger(__name__)
 
@@ -325,16 +325,7 @@ def coordinate_message(request: HttpRequest, slug: str) -> HttpResponse:
         except RuleBroken as error:
             _rule_error(form, error)
         else:
-            count = broadcast.deliveries.count()
-            messages.success(
-                request,
-                ngettext(
-                    "Your message is on its way to %(count)s person.",
-                    "Your message is on its way to %(count)s people.",
-                    count,
-                )
-                % {"count": count},
-            )
+            messages.success(request, on_its_way(broadcast))
             return redirect("convergence:day_coordinate", slug=day.slug)
     return render(
         request,
