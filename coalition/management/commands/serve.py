@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404  # starts this app's own runserver and worker
 import sys
 import time
 from pathlib import Path
@@ -63,15 +63,17 @@ class Command(BaseCommand):
         var = Path(settings.BASE_DIR) / "var"
         var.mkdir(exist_ok=True)
         manage = str(Path(settings.BASE_DIR) / "manage.py")
+        # Every argv below is this Python and fixed arguments; addrport was checked above.
         if "setup_link" in get_commands():
             # A coalition with no steward yet: print the one-time setup link.
-            subprocess.run([sys.executable, manage, "setup_link"], env=env, check=False)  # noqa: S603
+            setup_link = [sys.executable, manage, "setup_link"]
+            subprocess.run(setup_link, env=env, check=False)  # noqa: S603  # nosec B603
         children: list[subprocess.Popen] = []
         if not no_worker:
-            children.append(subprocess.Popen(worker_command(var=var), env=env))  # noqa: S603
-        children.append(
-            subprocess.Popen([sys.executable, manage, "runserver", addrport], env=env)  # noqa: S603
-        )
+            worker = worker_command(var=var)
+            children.append(subprocess.Popen(worker, env=env))  # noqa: S603  # nosec B603
+        web = [sys.executable, manage, "runserver", addrport]
+        children.append(subprocess.Popen(web, env=env))  # noqa: S603  # nosec B603
         broker = "Redis" if env.get("REDIS_URL") else f"the folder {env.get('TASK_QUEUE_DIR')}"
         if not no_worker:
             self.stdout.write(f"Worker and scheduler running on {broker}.")
