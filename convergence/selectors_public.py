@@ -299,7 +299,7 @@ def day_map_features(
             events = events.filter(Q(lng__gte=bbox.west) | Q(lng__lte=bbox.east))
     rows = list(
         events.order_by("-starts_at", "-id").values(
-            "id", "title", "starts_at", "kind", "lat", "lng"
+            "id", "title", "starts_at", "kind", "lat", "lng", "origin_name"
         )[: MAP_FEATURE_LIMIT + 1]
     )
     return rows[:MAP_FEATURE_LIMIT], len(rows) > MAP_FEATURE_LIMIT

@@ -94,6 +94,23 @@ def _bad_request(form: MapDataForm) -> JsonResponse:
     return JsonResponse({"error": message, "fields": errors}, status=400)
 
 
+def marker_properties(row: dict, detail: str) -> dict:
+    """What a marker's popup needs, and nothing personal: the actions map and a day's map.
+
+    ``detail`` is the action page's address without its id (reversed once per answer).
+    """
+    origin = row["origin_name"]
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "starts_at": row["starts_at"].isoformat(),
+        "kind": row["kind"],
+        "url": f"{detail}{row['id']}/",
+        # Another network's event (a followed source) says whose it is.
+        "origin": _("From %(name)s") % {"name": origin} if origin else "",
+    }
+
+
 @require_safe
 def map_data(request: HttpRequest) -> HttpResponse:
     form = MapDataForm(request.GET)
@@ -110,17 +127,7 @@ def map_data(request: HttpRequest) -> HttpResponse:
                 "type": "Point",
                 "coordinates": [float(row["longitude"]), float(row["latitude"])],
             },
-            "properties": {
-                "id": row["id"],
-                "title": row["title"],
-                "starts_at": row["starts_at"].isoformat(),
-                "kind": row["kind"],
-                "url": f"{detail}{row['id']}/",
-                # Another network's event (a followed source) says whose it is.
-                "origin": (
-                    _("From %(name)s") % {"name": row["origin_name"]} if row["origin_name"] else ""
-                ),
-            },
+            "properties": marker_properties(row, detail),
         }
         for row in rows
     ]

@@ -29,6 +29,7 @@ from actions.models import Action
 from actions.selectors_listing import MAP_FEATURE_LIMIT
 from actions.services.participation import rsvp_refusal
 from actions.views.feeds import calendar_response
+from actions.views.geo import marker_properties
 from convergence.forms_public import DayMapDataForm, DaySearchForm
 from convergence.models import DayStatus
 from convergence.selectors_public import (
@@ -146,13 +147,7 @@ def day_events_geojson(request: HttpRequest, slug: str) -> HttpResponse:
             "type": "Feature",
             "id": row["id"],
             "geometry": {"type": "Point", "coordinates": [float(row["lng"]), float(row["lat"])]},
-            "properties": {
-                "id": row["id"],
-                "title": row["title"],
-                "starts_at": row["starts_at"].isoformat(),
-                "kind": row["kind"],
-                "url": f"{detail}{row['id']}/",
-            },
+            "properties": marker_properties(row, detail),
         }
         for row in rows
     ]

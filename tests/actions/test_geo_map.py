@@ -213,7 +213,7 @@ def test_features_carry_only_what_a_marker_needs(client, group, group_member):
     assert answer["truncated"] is False
     [feature] = answer["features"]
     assert feature["geometry"] == {"type": "Point", "coordinates": [2.3522, 48.8566]}
-    assert set(feature["properties"]) == {"id", "title", "starts_at", "kind", "url"}
+    assert set(feature["properties"]) == {"id", "title", "starts_at", "kind", "url", "origin"}
     assert feature["properties"]["url"] == reverse("actions:detail", kwargs={"pk": action.pk})
     assert feature["properties"]["starts_at"] == action.starts_at.isoformat()
     text = response.content.decode()

@@ -84,6 +84,7 @@ def test_features_carry_the_same_properties_as_the_actions_map(client, place, gr
         "starts_at": action.starts_at.isoformat(),
         "kind": "event",
         "url": f"/actions/{action.pk}/",
+        "origin": "",
     }
     # The same keys as the actions map's features, nothing personal.
     actions_map = client.get(reverse("actions:map_data"), {"bbox": "-180,-90,180,90"}).json()
