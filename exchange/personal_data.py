@@ -1,12 +1,12 @@
 """The exchange app's part of "download my data" and "erase my account" (privacy.registry).
 
-Tags on people are registered by privacy/providers.py; the postal address and the
-groups' supporter records under the person's address are here.
+Tags on people, the postal address, and the groups' supporter records under the
+person's address. The exchange app registers them itself: privacy sits below it.
 """
 
 from __future__ import annotations
 
-from exchange.models import PersonAddress, Supporter
+from exchange.models import PersonAddress, Supporter, Tagging
 from privacy.registry import register
 
 
@@ -21,6 +21,17 @@ def _address_erase(person) -> int:
 
 
 register("postal_address", export=_address_export, erase=_address_erase)
+
+
+def _tags_export(person) -> list[dict]:
+    return list(Tagging.objects.filter(person=person).values("tag__name", "created_at"))
+
+
+def _tags_erase(person) -> int:
+    return Tagging.objects.filter(person=person).delete()[0]
+
+
+register("tags", export=_tags_export, erase=_tags_erase)
 
 
 def _supporters_export(person) -> list[dict]:

@@ -555,8 +555,6 @@ def _register_all() -> None:
     )
     if apps.is_installed("api"):
         _register_api_tokens()
-    if apps.is_installed("exchange"):
-        _register_exchange()
 
 
 def _register_api_tokens() -> None:
@@ -575,23 +573,6 @@ def _register_api_tokens() -> None:
         return ApiToken.objects.filter(person=person).delete()[0]
 
     register("api_tokens", export=export, erase=erase)
-
-
-def _register_exchange() -> None:
-    """Tags on people (the exchange app); its postal addresses register in
-    exchange/personal_data.py."""
-    try:
-        from exchange.models import Tagging
-    except ImportError:  # the exchange app has no tags yet
-        return
-
-    def export(person) -> list[dict]:
-        return _values(Tagging.objects.filter(person=person), "tag__name", "created_at")
-
-    def erase(person) -> int:
-        return Tagging.objects.filter(person=person).delete()[0]
-
-    register("tags", export=export, erase=erase)
 
 
 _register_all()
