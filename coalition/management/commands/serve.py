@@ -9,6 +9,7 @@ With REDIS_URL set the same worker and beat run on Redis.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess  # nosec B404  # starts this app's own runserver and worker
@@ -69,17 +70,28 @@ class Command(BaseCommand):
             setup_link = [sys.executable, manage, "setup_link"]
             subprocess.run(setup_link, env=env, check=False)  # noqa: S603  # nosec B603
         children: list[subprocess.Popen] = []
+        # Each child leads a process group of its own, so stopping it also stops what it
+        # started (the worker's pool and beat, runserver's reloaded server), and a signal
+        # sent to this command's group reaches each child once, through _stop.
         if not no_worker:
             worker = worker_command(var=var)
-            children.append(subprocess.Popen(worker, env=env))  # noqa: S603  # nosec B603
+            children.append(
+                subprocess.Popen(worker, env=env, start_new_session=True)  # noqa: S603  # nosec B603
+            )
         web = [sys.executable, manage, "runserver", addrport]
-        children.append(subprocess.Popen(web, env=env))  # noqa: S603  # nosec B603
+        children.append(
+            subprocess.Popen(web, env=env, start_new_session=True)  # noqa: S603  # nosec B603
+        )
         broker = "Redis" if env.get("REDIS_URL") else f"the folder {env.get('TASK_QUEUE_DIR')}"
         if not no_worker:
             self.stdout.write(f"Worker and scheduler running on {broker}.")
         self.stdout.write(f"Serving on {env['SITE_URL']} (Ctrl-C stops everything).")
-        # A SIGTERM (a process manager, `timeout`) stops the children too.
+        # A SIGTERM (a process manager, `timeout`) or a hang-up stops the children too.
         signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGHUP, _interrupt)
+        # Ctrl-C too, even where the shell started this with SIGINT ignored: the
+        # children lead groups of their own, so the terminal's SIGINT reaches only us.
+        signal.signal(signal.SIGINT, _interrupt)
         try:
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
@@ -94,13 +106,22 @@ def _interrupt(signum, frame) -> None:
 
 
 def _stop(children: list[subprocess.Popen]) -> None:
+    """SIGTERM each child's group (a warm shutdown), then SIGKILL what is left after the grace."""
+    # Ctrl-C or a second signal while stopping must not leave a child running.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
+        _signal_group(child, signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE_SECONDS
     for child in children:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+    for child in children:
+        _signal_group(child, signal.SIGKILL)
+        child.wait()
+
+
+def _signal_group(child: subprocess.Popen, signum: int) -> None:
+    # ProcessLookupError: the whole group has ended already.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signum)
