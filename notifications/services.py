@@ -61,15 +61,6 @@ def about_key(thing) -> str:
     return f"{thing._meta.label_lower}:{thing.pk}"
 
 
-def delivery_for(person: User, kind: str) -> str:
-    choice = (
-        NotificationChoice.objects.filter(person=person, kind=kind)
-        .values_list("delivery", flat=True)
-        .first()
-    )
-    return choice or kind_named(kind).default
-
-
 def _deliveries(people: list[User], kind: str) -> dict[int, str]:
     chosen = dict(
         NotificationChoice.objects.filter(person__in=people, kind=kind).values_list(
