@@ -43,7 +43,14 @@
     var data = element.dataset;
     element.classList.add("actions-map--live");
     // maxZoom on the map itself: clustering needs it even with no tile layer.
-    var map = L.map(element, { worldCopyJump: true, minZoom: 1, maxZoom: 19 });
+    // No fade: a popup half faded in is text of too little contrast for anyone
+    // reading it (and for the journeys' axe check) while it appears.
+    var map = L.map(element, {
+      worldCopyJump: true,
+      minZoom: 1,
+      maxZoom: 19,
+      fadeAnimation: false,
+    });
     if (data.tileUrl) {
       L.tileLayer(data.tileUrl, { attribution: data.tileAttribution || "", maxZoom: 19 }).addTo(map);
     } else {
