@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from reporting.metrics import (
@@ -24,6 +25,7 @@ from reporting.metrics import (
     FIGURES,
     Chart,
     Filters,
+    cached,
     metric_series,
     metric_series_by_key,
     metric_total,
@@ -33,6 +35,8 @@ from reporting.metrics import (
 
 ACTIVE_STAGES = ("aligned", "producing")
 WINS_LISTED = 20
+# Names of groups with no ties (or bridging ones) shown; the counts say how many in all.
+GROUPS_LISTED = 50
 
 
 # --- Relationships ----------------------------------------------------------
@@ -53,13 +57,20 @@ def meetings_chart(filters: Filters) -> Chart:
 
 
 def tie_pairs(filters: Filters) -> set[tuple[int, int]]:
-    """Pairs of groups (lower id first) tied during the range, from the rollups."""
+    """Pairs of groups (lower id first) tied during the range with both groups in the
+    place: the rolled-up ties whose common place is in the place's subtree."""
+    from reporting.models import Rollup
+
+    rows = Rollup.objects.filter(
+        metric="ties", month__gte=filters.start.replace(day=1), month__lte=filters.end
+    )
+    if filters.place is not None:
+        rows = rows.filter(place_path__startswith=filters.place.path)
     pairs = set()
-    for (metric, key, _month), value in rollup_sums(filters).items():
-        if metric == "ties" and value:
-            low, _sep, high = key.partition(":")
-            if low.isdigit() and high.isdigit():
-                pairs.add((int(low), int(high)))
+    for key in rows.order_by().values_list("key", flat=True).distinct():
+        low, _sep, high = key.partition(":")
+        if low.isdigit() and high.isdigit():
+            pairs.add((int(low), int(high)))
     return pairs
 
 
@@ -116,41 +127,50 @@ def articulation_points(nodes: Iterable[int], edges: Iterable[tuple[int, int]]) 
     return found
 
 
-def _groups_of_place(filters: Filters) -> list[dict]:
-    """Every group of the place (id, name, stage), kept on ``filters`` for the funnel too."""
-    cached = getattr(filters, "_groups", None)
-    if cached is None:
-        from coalition.selectors import in_place
-        from members.models import Group
+def _groups_of_place(filters: Filters, *stages: str) -> QuerySet:
+    from coalition.selectors import in_place
+    from members.models import Group
 
-        cached = list(
-            Group.objects.filter(in_place(filters.place))
-            .order_by("name", "id")
-            .values("id", "name", "stage")
-        )
-        filters._groups = cached
-    return cached
+    groups = Group.objects.filter(in_place(filters.place))
+    return groups.filter(stage__in=stages) if stages else groups
+
+
+def _tie_graph(filters: Filters) -> dict[str, object]:
+    """Ties between the active groups of the place, and what their graph says.
+
+    Bounded by the number of groups and of pairs tied in the range, never by the
+    number of meetings or actions; cached per filter until the rollups change.
+    """
+    active = list(
+        _groups_of_place(filters, *ACTIVE_STAGES).order_by("name", "id").values_list("id", "name")
+    )
+    ids = {pk for pk, _name in active}
+    ties = {(a, b) for a, b in tie_pairs(filters) if a in ids and b in ids}
+    tied = {a for a, _b in ties} | {b for _a, b in ties}
+    bridges = articulation_points([pk for pk, _name in active], ties)
+    isolated = [name for pk, name in active if pk not in tied]
+    bridging = [name for pk, name in active if pk in bridges]
+    possible = len(ids) * (len(ids) - 1) // 2
+    return {
+        "active_groups": len(ids),
+        "ties": len(ties),
+        "possible_ties": possible,
+        "tie_density": len(ties) / possible if possible else None,
+        "isolated_groups": isolated[:GROUPS_LISTED],
+        "isolated_groups_count": len(isolated),
+        "bridging_groups": bridging[:GROUPS_LISTED],
+        "bridging_groups_count": len(bridging),
+    }
 
 
 def relationship_figures(filters: Filters) -> dict[str, object]:
     total = metric_total(filters, "meetings", "all")
     between = metric_total(filters, "meetings", "between")
-    active = [g for g in _groups_of_place(filters) if g["stage"] in ACTIVE_STAGES]
-    ids = {g["id"] for g in active}
-    ties = {(a, b) for a, b in tie_pairs(filters) if a in ids and b in ids}
-    tied = {a for a, _b in ties} | {b for _a, b in ties}
-    possible = len(ids) * (len(ids) - 1) // 2
-    bridges = articulation_points([g["id"] for g in active], ties)
     return {
         "meetings_total": total,
         "meetings_between_groups": between,
         "meetings_between_share": between / total if total else None,
-        "active_groups": len(ids),
-        "ties": len(ties),
-        "possible_ties": possible,
-        "tie_density": len(ties) / possible if possible else None,
-        "isolated_groups": [g["name"] for g in active if g["id"] not in tied],
-        "bridging_groups": [g["name"] for g in active if g["id"] in bridges],
+        **cached(filters, "ties", lambda: _tie_graph(filters)),
     }
 
 
@@ -291,9 +311,12 @@ def funnel_figures(filters: Filters) -> dict[str, object]:
     """
     from members.models import Stage
 
+    def count() -> dict[str, int]:
+        rows = _groups_of_place(filters).order_by().values("stage").annotate(n=Count("id"))
+        return {row["stage"]: row["n"] for row in rows}
+
     counts = {stage: 0 for stage, _label in Stage.choices}
-    for group in _groups_of_place(filters):
-        counts[group["stage"]] = counts.get(group["stage"], 0) + 1
+    counts.update(cached(filters, "stages", count))
     reached = rollup_totals_to_end(
         filters, {"funnel_contacted", "funnel_aligned", "funnel_producing"}
     )

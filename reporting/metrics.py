@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from coalition.models import Place
@@ -45,8 +45,40 @@ class Filters:
     end: date  # last day of the last month
     place: Place | None = None
     months: list[date] = field(default_factory=list)
+    # The rollups' token when the request began (None: no rollups yet): part of
+    # every cache key, so an answer is never read after the figures changed.
+    token: str | None = None
     # Rollup sums of the range, read once (one query) and shared by every chart.
     _sums: dict[tuple[str, str, date], int] | None = field(default=None, repr=False)
+
+    @property
+    def scope(self) -> int:
+        """``RollupTotal.scope`` of the place: its id, or 0 for the whole network."""
+        return self.place.pk if self.place is not None else 0
+
+
+# Cached answers live until the rollups change (the token) or this long.
+CACHE_SECONDS = 6 * 3600
+
+
+def cached(filters: Filters, name: str, compute: Callable[[], object]) -> object:
+    """``compute()`` for these filters, cached per place, range and rollups' token.
+
+    Only language-independent values are cached (numbers, ids, names); labels
+    are translated when the charts are built. Without rollups (no token) nothing
+    is cached: there is nothing to invalidate the answer by.
+    """
+    if filters.token is None:
+        return compute()
+    from django.core.cache import cache
+
+    where = f"{filters.scope}:{filters.start}:{filters.end}"
+    key = f"reporting:dashboard:{filters.token}:{where}:{name}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, CACHE_SECONDS)
+    return found
 
 
 def months_between(start: date, end: date) -> list[date]:
@@ -57,46 +89,44 @@ def months_between(start: date, end: date) -> list[date]:
     return months
 
 
-def _in_place_rollups(place: Place | None) -> Q:
-    from reporting.rollups import PLACELESS_METRICS
-
-    if place is None:
-        return Q()
-    return Q(place_path__startswith=place.path) | Q(metric__in=PLACELESS_METRICS)
-
-
 def rollup_sums(filters: Filters) -> dict[tuple[str, str, date], int]:
     """{(metric, key, month): value summed over the place's subtree}, for the range.
 
-    One query for every chart of the dashboard, whatever the size of the
-    network: the rollups hold at most (metrics × keys × months × places) rows.
+    One index range read of ``RollupTotal`` (``scope``, then months) for every
+    chart of the dashboard, whatever the size of the network: at most
+    metrics × keys × months rows.
     """
     if filters._sums is None:
-        from reporting.models import Rollup
 
-        rows = (
-            Rollup.objects.filter(month__gte=filters.start.replace(day=1), month__lte=filters.end)
-            .filter(_in_place_rollups(filters.place))
-            .order_by()
-            .values("metric", "key", "month")
-            .annotate(total=Sum("value"))
-        )
-        filters._sums = {(r["metric"], r["key"], r["month"]): r["total"] for r in rows}
+        def read() -> dict[tuple[str, str, date], int]:
+            from reporting.models import RollupTotal
+
+            rows = RollupTotal.objects.filter(
+                scope=filters.scope, month__gte=filters.start.replace(day=1), month__lte=filters.end
+            ).values_list("metric", "key", "month", "value")
+            return {(metric, key, month): value for metric, key, month, value in rows}
+
+        filters._sums = cached(filters, "sums", read)
     return filters._sums
 
 
 def rollup_totals_to_end(filters: Filters, metrics: set[str]) -> dict[str, int]:
     """{metric: value summed over every month up to the end of the range}: one query."""
-    from reporting.models import Rollup
 
-    rows = (
-        Rollup.objects.filter(metric__in=metrics, month__lte=filters.end)
-        .filter(_in_place_rollups(filters.place))
-        .order_by()
-        .values("metric")
-        .annotate(total=Sum("value"))
-    )
-    return {row["metric"]: row["total"] for row in rows}
+    def read() -> dict[str, int]:
+        from reporting.models import RollupTotal
+
+        rows = (
+            RollupTotal.objects.filter(
+                scope=filters.scope, month__lte=filters.end, metric__in=sorted(metrics)
+            )
+            .order_by()
+            .values("metric")
+            .annotate(total=Sum("value"))
+        )
+        return {row["metric"]: row["total"] for row in rows}
+
+    return cached(filters, "to-end:" + ",".join(sorted(metrics)), read)
 
 
 def metric_series(filters: Filters, metric: str, key: str, label: str) -> Series:
@@ -155,12 +185,32 @@ FIGURES: list[Callable[[Filters], dict[str, object]]] = []
 
 
 def _filters(start: date, end: date, place: Place | None) -> Filters:
-    return Filters(start=start, end=end, place=place, months=months_between(start, end))
+    from reporting.rollups import rollups_token
+
+    return Filters(
+        start=start,
+        end=end,
+        place=place,
+        months=months_between(start, end),
+        token=rollups_token(),
+    )
 
 
 def dashboard_charts(*, start: date, end: date, place: Place | None = None) -> list[Chart]:
     filters = _filters(start, end, place)
     return [chart(filters) for chart in CHARTS]
+
+
+def dashboard(
+    *, start: date, end: date, place: Place | None = None
+) -> tuple[list[Chart], dict[str, object]]:
+    """``dashboard_charts`` and ``dashboard_figures`` of the same filters, sharing one
+    read of the sums (and of the rollups' token): what the dashboard page shows."""
+    filters = _filters(start, end, place)
+    figures: dict[str, object] = {}
+    for figure in FIGURES:
+        figures.update(figure(filters))
+    return [chart(filters) for chart in CHARTS], figures
 
 
 def dashboard_chart(*, slug: str, start: date, end: date, place: Place | None = None):

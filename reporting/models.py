@@ -132,6 +132,43 @@ class Rollup(models.Model):
         return f"{self.metric}[{self.key}] {self.month:%Y-%m} = {self.value}"
 
 
+class RollupTotal(models.Model):
+    """The rollups summed over each place's whole subtree (``scope`` is the place's id)
+    and over the whole network (``scope`` 0): what the dashboard reads, one index
+    range per request (``scope = X AND month BETWEEN …``) whatever the network's size.
+
+    Written by ``reporting.rollups.rollup_totals_write`` from the rollups, in the
+    same transaction; ties (pairs of groups) are not summed here.
+    """
+
+    scope = models.IntegerField()
+    month = models.DateField()
+    metric = models.CharField(max_length=40)
+    key = models.CharField(max_length=40, blank=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "month", "metric", "key"], name="rollup_total_one_row"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric}[{self.key}] {self.month:%Y-%m} in {self.scope} = {self.value}"
+
+
+class RollupState(models.Model):
+    """One row: a token that changes whenever the rollups do, so cached dashboard
+    answers (keyed by it) are never read after the figures behind them changed."""
+
+    token = models.CharField(max_length=32)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"rollups {self.token} at {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
 class ReportStatus(models.TextChoices):
     QUEUED = "queued", _("queued")
     BUILDING = "building", _("building")

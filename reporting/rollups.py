@@ -17,8 +17,12 @@ Where a row sits (its ``place``) decides what a place filter counts:
 - relational meetings: group A's place, or group B's when A is unknown;
 - ladder levels, new leaders and skills: the place of the person's first group
   (people without a group count for the whole network only);
-- ties: no place (path ""); the dashboard keeps the ties whose two groups are
-  in the chosen place.
+- ties: the smallest place holding both groups' places (their lowest common
+  ancestor; none when the two sit in different trees), so "both groups in the
+  chosen place" is one prefix read of the place path.
+
+``rollup_totals_write`` then sums the rows (ties apart) over every place's
+subtree into ``RollupTotal``, which is what the dashboard reads.
 
 Snapshots (people per ladder level at the end of each month, skills) depend on
 everything before them; ``hooks_dashboard`` refreshes the months after a change
@@ -61,8 +65,8 @@ REACHED = {
     "aligned": ("aligned", "producing"),
     "producing": ("producing",),
 }
-# Metrics whose rows have no place: the dashboard filters them by their groups.
-PLACELESS_METRICS = frozenset({"ties"})
+# Metrics not summed into the totals: a pair of groups is read as such, never added up.
+UNSUMMED_METRICS = frozenset({"ties"})
 # Metrics summed over every month up to the end of the range, not just the range.
 CUMULATIVE_METRICS = frozenset({"funnel_contacted", "funnel_aligned", "funnel_producing"})
 
@@ -211,12 +215,56 @@ def _ties(span: Span) -> Iterator[Row]:
         .values("month", "low", "high")
         .annotate(n=Count("id"))
     )
+    found_places: dict[str, int | None] = {}
+    homes = _group_paths()
+    by_path = {path: pk for pk, path in Place.objects.values_list("id", "path")}
     for rows in (meetings, cohosts):
         for row in rows:
-            key = (f"{row['low']}:{row['high']}", _as_month(row["month"]))
+            pair = f"{row['low']}:{row['high']}"
+            key = (pair, _as_month(row["month"]))
             found[key] = found.get(key, 0) + row["n"]
+            if pair not in found_places:
+                found_places[pair] = _common_place(
+                    homes.get(row["low"]), homes.get(row["high"]), by_path
+                )
     for (pair, month), n in found.items():
-        yield "ties", pair, month, None, n
+        yield "ties", pair, month, found_places[pair], n
+
+
+def _group_paths() -> dict[int, tuple[int, str]]:
+    """{group id: (its place's id, that place's path)} for every group with a place."""
+    from members.models import Group
+
+    return {
+        pk: (place_id, path)
+        for pk, place_id, path in Group.objects.filter(place__isnull=False).values_list(
+            "id", "place_id", "place__path"
+        )
+    }
+
+
+def _common_place(
+    one: tuple[int, str] | None, other: tuple[int, str] | None, by_path: dict[str, int]
+) -> int | None:
+    """The smallest place holding both, from their paths (None: no common place)."""
+    if one is None or other is None:
+        return None
+    width = len(Place.segment(1))
+    first, second = one[1], other[1]
+    shared = 0
+    while (
+        shared + width <= min(len(first), len(second))
+        and first[shared : shared + width] == second[shared : shared + width]
+    ):
+        shared += width
+    if shared == 0:
+        return None
+    prefix = first[:shared]
+    if prefix == first:
+        return one[0]
+    if prefix == second:
+        return other[0]
+    return by_path.get(prefix)
 
 
 def _actions(span: Span) -> Iterator[Row]:
@@ -541,8 +589,87 @@ def rollups_refresh(*, months: list[datetime.date] | None = None) -> int:
             with transaction.atomic():
                 Rollup.objects.filter(metric__in=source.metrics, month__in=covered).delete()
                 Rollup.objects.bulk_create(new, batch_size=1000)
+                rollup_totals_write(source.metrics, covered[0], covered[-1])
             written += len(new)
+    rollups_changed()
     return written
+
+
+# Table names are quoted by the connection; every value is a parameter.
+_TOTALS_NETWORK_SQL = """
+INSERT INTO {totals} (scope, month, metric, key, value)
+SELECT 0, r.month, r.metric, r.key, SUM(r.value) FROM {rollups} r
+WHERE r.metric IN ({metrics}) AND r.month >= %s AND r.month <= %s
+GROUP BY r.month, r.metric, r.key
+"""
+# One level of the tree: each row's place joined to its ancestor at that depth,
+# whose path is the first ``level × segment`` characters of the place's own.
+_TOTALS_LEVEL_SQL = """
+INSERT INTO {totals} (scope, month, metric, key, value)
+SELECT a.id, r.month, r.metric, r.key, SUM(r.value) FROM {rollups} r
+JOIN {places} p ON p.id = r.place_id
+JOIN {places} a ON a.path = SUBSTR(p.path, 1, %s) AND LENGTH(p.path) >= %s
+WHERE r.metric IN ({metrics}) AND r.month >= %s AND r.month <= %s
+GROUP BY a.id, r.month, r.metric, r.key
+"""
+
+
+def rollup_totals_write(metrics: Iterable[str], first: datetime.date, last: datetime.date) -> int:
+    """Replace the totals of ``metrics`` from month ``first`` to ``last`` (included) by
+    the sums of their rollups: one row per place and the whole of its subtree (an
+    INSERT … SELECT per level of the tree, joining each row's place to its ancestor
+    at that level by path), and one for the whole network (scope 0).
+
+    The rollups' own places are read through ``coalition_place``, so a moved place
+    counts where it is now. Returns the number of rows written.
+    """
+    from django.db import connection
+
+    from reporting.models import Rollup, RollupTotal
+
+    metrics = sorted(set(metrics) - UNSUMMED_METRICS)
+    if not metrics:
+        return 0
+    RollupTotal.objects.filter(metric__in=metrics, month__gte=first, month__lte=last).delete()
+    quote = connection.ops.quote_name
+    tables = {
+        "totals": quote(RollupTotal._meta.db_table),
+        "rollups": quote(Rollup._meta.db_table),
+        "places": quote(Place._meta.db_table),
+        "metrics": ", ".join(["%s"] * len(metrics)),
+    }
+    params = [*metrics, first, last]
+    width = len(Place.segment(1))
+    deepest = Place.objects.order_by("-depth").values_list("depth", flat=True).first()
+    written = 0
+    with connection.cursor() as cursor:
+        cursor.execute(_TOTALS_NETWORK_SQL.format(**tables), params)
+        written += cursor.rowcount
+        for level in range(1, (deepest if deepest is not None else -1) + 2):
+            cursor.execute(
+                _TOTALS_LEVEL_SQL.format(**tables), [level * width, level * width, *params]
+            )
+            written += cursor.rowcount
+    return written
+
+
+def rollups_changed() -> None:
+    """A new token for ``RollupState``: cached dashboard answers keyed by the old one
+    are never read again."""
+    import uuid
+
+    from reporting.models import RollupState
+
+    RollupState.objects.update_or_create(
+        pk=1, defaults={"token": uuid.uuid4().hex, "refreshed_at": timezone.now()}
+    )
+
+
+def rollups_token() -> str | None:
+    """The current ``RollupState`` token (None before the first refresh)."""
+    from reporting.models import RollupState
+
+    return RollupState.objects.filter(pk=1).values_list("token", flat=True).first()
 
 
 def first_record_month() -> datetime.date:
@@ -569,7 +696,7 @@ def rollups_rebuild() -> int:
     """Every rollup from the first record's month to the latest (the current month or
     the month of the furthest planned action), after wiping the table."""
     from actions.models import Action
-    from reporting.models import Rollup
+    from reporting.models import Rollup, RollupTotal
 
     last = month_start(timezone.localdate())
     furthest = Action.objects.order_by("-starts_at").values_list("starts_at", flat=True).first()
@@ -577,4 +704,5 @@ def rollups_rebuild() -> int:
         last = max(last, month_start(furthest))
     with transaction.atomic():
         Rollup.objects.all().delete()
+        RollupTotal.objects.all().delete()
         return rollups_refresh(months=months_from(first_record_month(), last))

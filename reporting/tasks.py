@@ -22,8 +22,13 @@ def rollups_refresh(months: list[str] | None = None) -> int:
     (``hooks_dashboard``). Idempotent: each month's rows are replaced.
     """
     from reporting.hooks_dashboard import pending_clear
+    from reporting.rollups import rollups_rebuild, rollups_token
     from reporting.rollups import rollups_refresh as refresh
 
+    if not months and rollups_token() is None:
+        # Never refreshed since the totals existed (a new database, or an upgrade
+        # from before them): every month, not just the last two.
+        return rollups_rebuild()
     chosen = [date.fromisoformat(month) for month in months] if months else None
     if chosen:
         pending_clear(chosen)  # changes from now on queue a new run

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_safe
 
 from coalition.permissions import permission_required
 from reporting.forms_dashboard import DashboardFilterForm
-from reporting.metrics import Chart, dashboard_chart, dashboard_charts, dashboard_figures
+from reporting.metrics import Chart, dashboard_chart
+from reporting.metrics import dashboard as dashboard_answer
 
 logger = logging.getLogger(__name__)
 
@@ -159,8 +160,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     start, end = form.period()
     place = form.cleaned_data["place"]
-    charts = dashboard_charts(start=start, end=end, place=place)
-    figures = dashboard_figures(start=start, end=end, place=place)
+    charts, figures = dashboard_answer(start=start, end=end, place=place)
     cells = [
         {
             "key": key,

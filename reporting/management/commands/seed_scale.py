@@ -215,7 +215,9 @@ class Command(BaseCommand):
 
         if options["rollups_only"]:
             self._rollups()
-            self._timed("analyze", lambda: _execute("ANALYZE reporting_rollup"))
+            self._timed(
+                "analyze", lambda: _execute("ANALYZE reporting_rollup, reporting_rolluptotal")
+            )
             return
         if options["flush"]:
             self._timed("flush", lambda: call_command("flush", interactive=False, verbosity=0))
@@ -250,15 +252,23 @@ class Command(BaseCommand):
         """
         from actions.models import Action
         from coalition.models import Place
-        from reporting.models import Rollup
-        from reporting.rollups import SOURCES, Span, first_record_month, month_start, months_from
+        from reporting.models import Rollup, RollupTotal
+        from reporting.rollups import (
+            SOURCES,
+            Span,
+            first_record_month,
+            month_start,
+            months_from,
+            rollup_totals_write,
+            rollups_changed,
+        )
 
         current = month_start(datetime.date.today())
         furthest = Action.objects.order_by("-starts_at").values_list("starts_at", flat=True).first()
         last = max(current, month_start(furthest)) if furthest else current
         span = Span(months_from(first_record_month(), last))
         paths = dict(Place.objects.values_list("id", "path"))
-        _execute(f'TRUNCATE "{Rollup._meta.db_table}"')
+        _execute(f'TRUNCATE "{Rollup._meta.db_table}", "{RollupTotal._meta.db_table}"')
         # The sources group millions of rows: let them hash and sort in memory.
         _execute("SET work_mem TO '256MB'")
         for source in SOURCES:
@@ -281,6 +291,12 @@ class Command(BaseCommand):
                 return written + _copy_chunk(Rollup, chunk)
 
             self._timed(f"rollups: {source.metrics[0]}…", load)
+        metrics = {metric for source in SOURCES for metric in source.metrics}
+        self._timed(
+            "rollups: totals per place subtree",
+            lambda: rollup_totals_write(metrics, span.first, span.months[-1]),
+        )
+        rollups_changed()
 
     def _timed(self, name: str, work: Callable[[], object]) -> object:
         began = time.perf_counter()
