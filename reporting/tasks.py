@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import date
+from datetime import date, timedelta
 
 from celery import shared_task
 
@@ -25,14 +25,37 @@ def rollups_refresh(months: list[str] | None = None) -> int:
     from reporting.rollups import rollups_rebuild, rollups_token
     from reporting.rollups import rollups_refresh as refresh
 
-    if not months and rollups_token() is None:
-        # Never refreshed since the totals existed (a new database, or an upgrade
-        # from before them): every month, not just the last two.
-        return rollups_rebuild()
     chosen = [date.fromisoformat(month) for month in months] if months else None
     if chosen:
         pending_clear(chosen)  # changes from now on queue a new run
-    return refresh(months=chosen)
+    if not chosen and rollups_token() is None:
+        # Never refreshed since the totals existed (a new database, or an upgrade
+        # from before them): every month, not just the last two.
+        written = rollups_rebuild()
+    else:
+        written = refresh(months=chosen)
+    dashboard_warm()
+    return written
+
+
+def dashboard_warm() -> None:
+    """Compute the dashboard's default view (the whole network, the last 12 months and
+    the 12 before, for its trends) into the cache, so the first steering member to
+    open it after a refresh does not wait for the tie graph. Only where the cache is
+    shared between processes: a process-local cache would warm the worker alone."""
+    from django.conf import settings
+
+    if "locmem" in settings.CACHES["default"]["BACKEND"].lower():
+        return
+    from reporting.forms_dashboard import DashboardFilterForm
+    from reporting.metrics import dashboard
+
+    form = DashboardFilterForm({})
+    if form.is_valid():
+        start, end = form.period()
+        dashboard(start=start, end=end)
+        # The default range is 12 whole months: the 12 before end the day before it.
+        dashboard(start=date(start.year - 1, start.month, 1), end=start - timedelta(days=1))
 
 
 # --- Reports ------------------------------------------------------------------

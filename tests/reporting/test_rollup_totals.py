@@ -157,3 +157,28 @@ def test_the_rebuild_empties_the_totals_first(tree):
     assert not RollupTotal.objects.filter(metric="stale").exists()
     assert totals(tree["north"].pk) == {"full": 1}
     assert timezone.now() >= RollupState.objects.get().refreshed_at
+
+
+def test_a_shared_cache_is_warmed_with_the_default_view_after_the_refresh(tree, settings, tmp_path):
+    from reporting.forms_dashboard import DashboardFilterForm
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    win(tree["alpha"], day=timezone.localdate())
+    rollups_refresh_task.delay()
+    form = DashboardFilterForm({})
+    assert form.is_valid()
+    start, end = form.period()
+
+    with CaptureQueriesContext(connection) as reads:
+        figures = dashboard_figures(start=start, end=end)
+    assert figures["wins_total"] == 1
+    assert not [q for q in reads.captured_queries if "rolluptotal" in q["sql"].lower()]
+    cache.clear()
