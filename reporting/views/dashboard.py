@@ -43,7 +43,7 @@ CELLS = [
 # colour blindness can tell apart (Okabe and Ito), as SVG attributes (the CSP
 # forbids inline styles). The legend is HTML beside the drawing, so it wraps on
 # a phone instead of shrinking with it.
-WIDTH, HEIGHT = 640, 240
+WIDTH, HEIGHT = 480, 260
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 50
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
 MONTH_LABELS_MAX = 12
