@@ -18,9 +18,7 @@ HEADLINE = ("Wins", "Political climate", "Relationships", "Leaders")
 
 
 def _no_sideways_scroll(page) -> None:
-    scroll, inner = page.evaluate(
-        "[document.documentElement.scrollWidth, window.innerWidth]"
-    )
+    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner, f"{scroll} px wide in a {inner} px window"
 
 
