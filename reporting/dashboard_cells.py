@@ -214,8 +214,6 @@ def leader_figures(filters: Filters) -> dict[str, object]:
     from members.models import Skill
 
     sums = rollup_sums(filters)
-    last = filters.months[-1] if filters.months else None
-    leader_keys = {str(level["id"]) for level in _levels(filters) if level["counts_as_leader"]}
     # Skills are a snapshot: the latest one taken within the range.
     skill_months = [month for (metric, _k, month) in sums if metric == "skill"]
     skill_month = max(skill_months, default=None)
@@ -229,14 +227,37 @@ def leader_figures(filters: Filters) -> dict[str, object]:
         for pk, name in Skill.objects.order_by("name").values_list("id", "name")
     ]
     return {
-        "leaders_now": sum(
-            value
-            for (metric, key, month), value in sums.items()
-            if metric == "ladder_level" and month == last and key in leader_keys
-        ),
+        "leaders_now": leaders_at_end(filters),
         "new_leaders": metric_total(filters, "new_leaders"),
         "skills": skills,
         "skills_as_of": skill_month,
+    }
+
+
+def leaders_at_end(filters: Filters) -> int:
+    """People on a level that counts as a leader at the end of the range's last month."""
+    last = filters.months[-1] if filters.months else None
+    leader_keys = {str(level["id"]) for level in _levels(filters) if level["counts_as_leader"]}
+    return sum(
+        value
+        for (metric, key, month), value in rollup_sums(filters).items()
+        if metric == "ladder_level" and month == last and key in leader_keys
+    )
+
+
+def trend_figures(filters: Filters) -> dict[str, int]:
+    """What the dashboard's trends compare, and nothing else: read for the previous
+    period from the same single read of the sums (plus the ladder's levels)."""
+    return {
+        "wins_total": metric_total(filters, "wins"),
+        "signals_total": metric_total(filters, "climate"),
+        "meetings_total": metric_total(filters, "meetings", "all"),
+        "leaders_now": leaders_at_end(filters),
+        "actions_total": metric_total(filters, "actions"),
+        "events_total": metric_total(filters, "actions", "event"),
+        "people_turned_out": metric_total(filters, "turnout"),
+        "groups_signed": metric_total(filters, "funnel_aligned"),
+        "tactic_adoptions": metric_total(filters, "tactic_adoptions"),
     }
 
 
@@ -291,6 +312,7 @@ def _amplification_chart(slug: str, metric: str, title, note) -> callable:
 def output_figures(filters: Filters) -> dict[str, object]:
     return {
         "actions_total": metric_total(filters, "actions"),
+        "events_total": metric_total(filters, "actions", "event"),
         "letters_sent": metric_total(filters, "letters"),
         "people_turned_out": metric_total(filters, "turnout"),
         "support_met": metric_total(filters, "support_met"),
@@ -325,6 +347,8 @@ def funnel_figures(filters: Filters) -> dict[str, object]:
     producing = reached.get("funnel_producing", 0)
     return {
         "groups_by_stage": [(str(label), counts[stage]) for stage, label in Stage.choices],
+        # Reaching "aligned" is signing the unity statement: first arrivals in the range.
+        "groups_signed": metric_total(filters, "funnel_aligned"),
         "contacted": contacted,
         "aligned": aligned,
         "producing": producing,

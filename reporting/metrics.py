@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
@@ -79,6 +79,13 @@ def cached(filters: Filters, name: str, compute: Callable[[], object]) -> object
         found = compute()
         cache.set(key, found, CACHE_SECONDS)
     return found
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The same number of whole months, ending the day before ``start``."""
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    index = start.year * 12 + start.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1), start - timedelta(days=1)
 
 
 def months_between(start: date, end: date) -> list[date]:
@@ -201,16 +208,40 @@ def dashboard_charts(*, start: date, end: date, place: Place | None = None) -> l
     return [chart(filters) for chart in CHARTS]
 
 
+@dataclass
+class Answer:
+    """What the dashboard page shows: the charts and figures of the range and, for
+    the trends, the figures of the previous period (``trend_figures``' keys)."""
+
+    charts: list[Chart]
+    figures: dict[str, object]
+    before: dict[str, int]
+
+
 def dashboard(
-    *, start: date, end: date, place: Place | None = None
-) -> tuple[list[Chart], dict[str, object]]:
-    """``dashboard_charts`` and ``dashboard_figures`` of the same filters, sharing one
-    read of the sums (and of the rollups' token): what the dashboard page shows."""
+    *, start: date, end: date, before: tuple[date, date], place: Place | None = None
+) -> Answer:
+    """``dashboard_charts`` and ``dashboard_figures`` of the range and the trends' figures
+    of ``before`` (first day, last day), sharing the rollups' token and one read of
+    the sums per period."""
+    from reporting.dashboard_cells import trend_figures
+
     filters = _filters(start, end, place)
     figures: dict[str, object] = {}
     for figure in FIGURES:
         figures.update(figure(filters))
-    return [chart(filters) for chart in CHARTS], figures
+    previous = Filters(
+        start=before[0],
+        end=before[1],
+        place=place,
+        months=months_between(*before),
+        token=filters.token,
+    )
+    return Answer(
+        charts=[chart(filters) for chart in CHARTS],
+        figures=figures,
+        before=trend_figures(previous),
+    )
 
 
 def dashboard_chart(*, slug: str, start: date, end: date, place: Place | None = None):
@@ -228,10 +259,11 @@ def dashboard_figures(*, start: date, end: date, place: Place | None = None) -> 
     lists of (label, value) pairs. Keys: wins_total, wins_latest (dicts of
     title, won_on, level, place), signals_total, meetings_total,
     meetings_between_groups, meetings_between_share, active_groups, ties,
-    possible_ties, tie_density, isolated_groups, bridging_groups, leaders_now,
-    new_leaders, skills, actions_total, letters_sent, people_turned_out,
+    possible_ties, tie_density, isolated_groups (at most 50 names),
+    isolated_groups_count, bridging_groups (at most 50), bridging_groups_count, leaders_now,
+    new_leaders, skills, actions_total, events_total, letters_sent, people_turned_out,
     support_met, tactic_adoptions, amplification_given, amplification_received,
-    groups_by_stage, contacted, aligned, producing, connect_to_align,
+    groups_by_stage, groups_signed, contacted, aligned, producing, connect_to_align,
     align_to_produce.
     """
     filters = _filters(start, end, place)

@@ -8,7 +8,8 @@ concurrently with page views, without harm.
 
 Where a row sits (its ``place``) decides what a place filter counts:
 
-- wins, climate signals, actions, tactic adoptions, letters, turnout,
+- wins, climate signals, actions, tactic adoptions (dated by when the action
+  was posted from the tactic), letters, turnout,
   amplification received and support met: the place of the record (or of its
   action);
 - unique initiatives, amplification given and the funnel: the group's place
@@ -268,7 +269,7 @@ def _common_place(
 
 
 def _actions(span: Span) -> Iterator[Row]:
-    """Actions by kind, and from the same rows letters, turnout and tactic adoptions.
+    """Actions by kind, and from the same rows letters and turnout.
 
     Cancelled and hidden actions do not count. People turned out are those who
     took part (or, until the host reports it, the RSVPs) of actions already started.
@@ -286,24 +287,44 @@ def _actions(span: Span) -> Iterator[Row]:
             n=Count("id"),
             letters=Coalesce(Sum("letters_sent"), 0),
             turned_out=Coalesce(Sum(Coalesce("participants", "rsvp_count"), filter=started), 0),
-            adopted=Count("id", filter=Q(tactic__isnull=False)),
         )
     )
-    # The rows are per kind; letters, turnout and adoptions have no key, so they
+    # The rows are per kind; letters and turnout have no key, so they
     # are summed over the kinds of a month and place (one rollup row each).
     unkeyed: dict[tuple[str, datetime.date, int | None], int] = {}
     for row in rows:
         month, place = _as_month(row["month"]), row["place_id"]
         yield "actions", row["kind"], month, place, row["n"]
-        for metric, field in (
-            ("letters", "letters"),
-            ("turnout", "turned_out"),
-            ("tactic_adoptions", "adopted"),
-        ):
+        for metric, field in (("letters", "letters"), ("turnout", "turned_out")):
             key = (metric, month, place)
             unkeyed[key] = unkeyed.get(key, 0) + row[field]
     for (metric, month, place), value in unkeyed.items():
         yield metric, "", month, place, value
+
+
+def _tactic_adoptions(span: Span) -> Iterator[Row]:
+    """Actions posted from a playbook tactic, by the month they were posted.
+
+    Posting an action from a tactic is adopting it (the posting form says so),
+    so an adoption is dated by the action's ``created_at``, not by when the
+    action takes place: a group adopting a tactic in March for a June action
+    counts in March. Same actions as ``_actions`` (own, shown, not cancelled),
+    in the action's place.
+    """
+    from actions.models import Action, ActionStatus
+
+    rows = (
+        Action.objects.filter(
+            span.moments("created_at"), OWN_ACTIONS, hidden_at__isnull=True, tactic__isnull=False
+        )
+        .exclude(status=ActionStatus.CANCELLED)
+        .annotate(month=TruncMonth("created_at"))
+        .order_by()
+        .values("month", "place_id")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        yield "tactic_adoptions", "", _as_month(row["month"]), row["place_id"], row["n"]
 
 
 def _followed(span: Span) -> Iterator[Row]:
@@ -527,7 +548,8 @@ SOURCES: list[Source] = [
     Source(("climate",), _climate),
     Source(("meetings",), _meetings),
     Source(("ties",), _ties),
-    Source(("actions", "letters", "turnout", "tactic_adoptions"), _actions),
+    Source(("actions", "letters", "turnout"), _actions),
+    Source(("tactic_adoptions",), _tactic_adoptions),
     Source(("initiatives",), _initiatives),
     Source(("followed",), _followed),
     Source(("amplification_given", "amplification_received"), _amplification),

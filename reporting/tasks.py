@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import date, timedelta
+from datetime import date
 
 from celery import shared_task
 
@@ -48,14 +48,12 @@ def dashboard_warm() -> None:
     if "locmem" in settings.CACHES["default"]["BACKEND"].lower():
         return
     from reporting.forms_dashboard import DashboardFilterForm
-    from reporting.metrics import dashboard
+    from reporting.metrics import dashboard, previous_period
 
     form = DashboardFilterForm({})
     if form.is_valid():
         start, end = form.period()
-        dashboard(start=start, end=end)
-        # The default range is 12 whole months: the 12 before end the day before it.
-        dashboard(start=date(start.year - 1, start.month, 1), end=start - timedelta(days=1))
+        dashboard(start=start, end=end, before=previous_period(start, end))
 
 
 # --- Reports ------------------------------------------------------------------

@@ -1,4 +1,9 @@
-"""The success dashboard (/dashboard/) and the CSV behind each of its charts."""
+"""The success dashboard (/dashboard/) and the CSV behind each of its charts.
+
+The page opens with the four cells of the success table and the outputs, each
+as a figure, its change against the previous period of the same length and
+one plain sentence; the detailed charts follow, folded under their cell.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import csv
 import io
 import logging
 import math
+from dataclasses import dataclass
+from datetime import date
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
@@ -13,12 +20,12 @@ from django.urls import path
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 
 from coalition.permissions import permission_required
 from reporting.forms_dashboard import DashboardFilterForm
-from reporting.metrics import Chart, dashboard_chart
+from reporting.metrics import Chart, dashboard_chart, previous_period
 from reporting.metrics import dashboard as dashboard_answer
 
 logger = logging.getLogger(__name__)
@@ -33,31 +40,219 @@ CELLS = [
 
 # Drawing: a fixed canvas scaled by the browser (viewBox), colours a person with
 # colour blindness can tell apart (Okabe and Ito), as SVG attributes (the CSP
-# forbids inline styles).
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, BOTTOM = 48, 12, 28
-LEGEND_ITEM, LEGEND_ROW = 150, 16
+# forbids inline styles). The legend is HTML beside the drawing, so it wraps on
+# a phone instead of shrinking with it.
+WIDTH, HEIGHT = 480, 260
+LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 50
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
 MONTH_LABELS_MAX = 12
+# At most this many intervals between gridlines: more crowd a phone's screen.
+TICKS_MAX = 5
 
 
-def _nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 5 × 10^k at or above ``value`` (at least 2: whole half-marks)."""
-    if value <= 2:
-        return 2
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if step * power >= value:
-            return step * power
-    return 10 * power
+# --- The trends at the top --------------------------------------------------
+
+
+def _one(count: int, what: str) -> str:
+    """The figure as a phrase: '5 wins in the period' (plural forms per language)."""
+    phrases = {
+        "wins": ngettext("%(count)s win in the period", "%(count)s wins in the period", count),
+        "climate": ngettext(
+            "%(count)s climate signal in the period",
+            "%(count)s climate signals in the period",
+            count,
+        ),
+        "relationships": ngettext(
+            "%(count)s relational meeting in the period",
+            "%(count)s relational meetings in the period",
+            count,
+        ),
+        "leaders": ngettext(
+            "%(count)s leader at the end of the period",
+            "%(count)s leaders at the end of the period",
+            count,
+        ),
+        "actions": ngettext(
+            "%(count)s action in the period", "%(count)s actions in the period", count
+        ),
+        "events": ngettext(
+            "%(count)s public event in the period",
+            "%(count)s public events in the period",
+            count,
+        ),
+        "turnout": ngettext(
+            "%(count)s person turned out in the period",
+            "%(count)s people turned out in the period",
+            count,
+        ),
+        "signed": ngettext(
+            "%(count)s group signed the unity statement in the period",
+            "%(count)s groups signed the unity statement in the period",
+            count,
+        ),
+        "adoptions": ngettext(
+            "%(count)s tactic adopted from the playbook in the period",
+            "%(count)s tactics adopted from the playbook in the period",
+            count,
+        ),
+    }
+    return phrases[what] % {"count": count}
+
+
+def _compared(now: int, before: int, snapshot: bool) -> str:
+    """How ``now`` stands against ``before``, as the end of the sentence."""
+    diff = abs(now - before)
+    if snapshot:
+        if now > before:
+            text = ngettext(
+                "%(diff)s more than at the end of the previous period",
+                "%(diff)s more than at the end of the previous period",
+                diff,
+            )
+        elif now < before:
+            text = ngettext(
+                "%(diff)s fewer than at the end of the previous period",
+                "%(diff)s fewer than at the end of the previous period",
+                diff,
+            )
+        else:
+            text = _("as many as at the end of the previous period")
+    elif now > before:
+        text = ngettext(
+            "%(diff)s more than in the previous period",
+            "%(diff)s more than in the previous period",
+            diff,
+        )
+    elif now < before:
+        text = ngettext(
+            "%(diff)s fewer than in the previous period",
+            "%(diff)s fewer than in the previous period",
+            diff,
+        )
+    else:
+        text = _("as many as in the previous period")
+    return text % {"diff": diff}
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One figure of the period against the previous period of the same length."""
+
+    key: str
+    title: str
+    now: int
+    before: int
+    snapshot: bool = False  # a count at the end of each period, not a sum over it
+
+    @property
+    def direction(self) -> str:
+        """'up', 'down', 'same' or 'new' (nothing before, something now)."""
+        if self.now == self.before:
+            return "same"
+        if self.before == 0:
+            return "new"
+        return "up" if self.now > self.before else "down"
+
+    @property
+    def arrow(self) -> str:
+        return {"up": "▲", "down": "▼", "same": "=", "new": "▲"}[self.direction]
+
+    @property
+    def percent(self) -> int | None:
+        """The change in whole percent (None when there was nothing to compare with)."""
+        if self.before == 0:
+            return None
+        return round(abs(self.now - self.before) * 100 / self.before)
+
+    @property
+    def change(self) -> str:
+        if self.direction == "new":
+            return _("new")
+        if self.direction == "same":
+            return "="
+        return f"{self.arrow} {self.percent} %"
+
+    @property
+    def change_words(self) -> str:
+        """The change for screen readers (the arrows are hidden from them)."""
+        if self.direction == "new":
+            return _("new: none in the previous period")
+        if self.direction == "same":
+            return _("unchanged")
+        if self.direction == "up":
+            return _("up %(percent)s %%") % {"percent": self.percent}
+        return _("down %(percent)s %%") % {"percent": self.percent}
+
+    @property
+    def sentence(self) -> str:
+        return _("%(figure)s, %(compared)s.") % {
+            "figure": _one(self.now, self.key),
+            "compared": _compared(self.now, self.before, self.snapshot),
+        }
+
+
+def trends(figures: dict, before: dict) -> dict[str, list]:
+    """The headline trends (the four cells of the success table) and the outputs'."""
+    return {
+        "headline": [
+            Trend("wins", _("Wins"), figures["wins_total"], before["wins_total"]),
+            Trend(
+                "climate", _("Political climate"), figures["signals_total"],
+                before["signals_total"],
+            ),
+            Trend(
+                "relationships", _("Relationships"), figures["meetings_total"],
+                before["meetings_total"],
+            ),
+            Trend(
+                "leaders", _("Leaders"), figures["leaders_now"], before["leaders_now"],
+                snapshot=True,
+            ),
+        ],
+        "outputs": [
+            Trend("actions", _("Actions"), figures["actions_total"], before["actions_total"]),
+            Trend("events", _("Public events"), figures["events_total"], before["events_total"]),
+            Trend(
+                "turnout", _("People turned out"), figures["people_turned_out"],
+                before["people_turned_out"],
+            ),
+            Trend("signed", _("Groups signed"), figures["groups_signed"], before["groups_signed"]),
+            Trend(
+                "adoptions", _("Tactic adoptions"), figures["tactic_adoptions"],
+                before["tactic_adoptions"],
+            ),
+        ],
+    }  # fmt: skip
+
+
+# --- The charts -------------------------------------------------------------
+
+
+def nice_ticks(peak: float) -> list[int]:
+    """Whole-number gridlines from 0 to at least ``peak``: steps of 1, 2 or 5 × 10^k,
+    at most ``TICKS_MAX`` intervals, so every label names its own line."""
+    peak = max(math.ceil(peak), 1)
+    power = 1
+    while True:
+        for step in (power, 2 * power, 5 * power):
+            intervals = math.ceil(peak / step)
+            if intervals <= TICKS_MAX:
+                return [step * i for i in range(intervals + 1)]
+        power *= 10
+
+
+def month_label(month: date) -> str:
+    """The active language's own abbreviation ("juil.", "Sept."): Django's "N" format.
+
+    "M" would cut every name to three letters ("Jui" for both juin and juillet).
+    """
+    return date_format(month, "N")
 
 
 def chart_drawing(chart: Chart) -> dict:
     """Everything the template needs to draw ``chart`` as SVG: coordinates, no logic."""
     months = [month for month, _value in chart.series[0].points] if chart.series else []
-    per_row = max(1, (WIDTH - LEFT - RIGHT) // LEGEND_ITEM)
-    top = 12 + LEGEND_ROW * math.ceil(max(len(chart.series), 1) / per_row)
-    plot_h, plot_w = HEIGHT - top - BOTTOM, WIDTH - LEFT - RIGHT
+    plot_h, plot_w = HEIGHT - TOP - BOTTOM, WIDTH - LEFT - RIGHT
     slot = plot_w / max(len(months), 1)
     if chart.kind == "line":
         peak = max((v for s in chart.series for _m, v in s.points), default=0)
@@ -65,21 +260,14 @@ def chart_drawing(chart: Chart) -> dict:
         peak = max(
             (sum(s.points[i][1] for s in chart.series) for i in range(len(months))), default=0
         )
-    ceiling = _nice_ceiling(peak)
+    ticks = nice_ticks(peak)
+    ceiling = ticks[-1]
 
     def y(value: float) -> float:
-        return round(top + plot_h - value / ceiling * plot_h, 1)
+        return round(TOP + plot_h - value / ceiling * plot_h, 1)
 
     legend = [
-        {
-            "label": s.label,
-            "colour": PALETTE[j % len(PALETTE)],
-            "x": LEFT + (j % per_row) * LEGEND_ITEM,
-            "y": 4 + (j // per_row) * LEGEND_ROW,
-            "text_x": LEFT + (j % per_row) * LEGEND_ITEM + 14,
-            "text_y": 14 + (j // per_row) * LEGEND_ROW,
-        }
-        for j, s in enumerate(chart.series)
+        {"label": s.label, "colour": PALETTE[j % len(PALETTE)]} for j, s in enumerate(chart.series)
     ]
     bars, lines = [], []
     if chart.kind == "line":
@@ -113,28 +301,38 @@ def chart_drawing(chart: Chart) -> dict:
                 )
                 stacked += value
     every = math.ceil(len(months) / MONTH_LABELS_MAX) if months else 1
+    labelled = [i for i in range(len(months)) if i % every == 0]
     return {
         "chart": chart,
         "width": WIDTH,
         "height": HEIGHT,
         "left": LEFT,
         "right": WIDTH - RIGHT,
-        "baseline": top + plot_h,
-        "top": top,
-        "middle": y(ceiling / 2),
+        "baseline": TOP + plot_h,
+        "top": TOP,
         "ceiling": ceiling,
-        "half": ceiling // 2,
+        "ticks": [{"value": tick, "y": y(tick)} for tick in ticks],
         "legend": legend,
         "bars": bars,
         "lines": lines,
+        # Every other label is "minor": a phone's stylesheet hides those, so the
+        # rest can be drawn large enough to read.
         "month_labels": [
-            {"x": round(LEFT + (i + 0.5) * slot, 1), "label": date_format(month, "M Y")}
-            for i, month in enumerate(months)
-            if i % every == 0
+            {
+                "x": round(LEFT + (i + 0.5) * slot, 1),
+                "label": month_label(months[i]),
+                "year": months[i].year if i == 0 or months[i].month == 1 else None,
+                "minor": n % 2 == 1,
+            }
+            for n, i in enumerate(labelled)
         ],
-        "label_y": HEIGHT - 8,
+        "label_y": HEIGHT - 28,
+        "year_y": HEIGHT - 6,
         "rows": [(month, [s.points[i][1] for s in chart.series]) for i, month in enumerate(months)],
     }
+
+
+# --- Pages ------------------------------------------------------------------
 
 
 def _filter_form(request: HttpRequest) -> DashboardFilterForm:
@@ -160,7 +358,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     start, end = form.period()
     place = form.cleaned_data["place"]
-    charts, figures = dashboard_answer(start=start, end=end, place=place)
+    previous_start, previous_end = previous_period(start, end)
+    answer = dashboard_answer(
+        start=start, end=end, before=(previous_start, previous_end), place=place
+    )
+    charts, figures = answer.charts, answer.figures
     cells = [
         {
             "key": key,
@@ -175,10 +377,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "cells": cells,
+            "trends": trends(figures, answer.before),
             "figures": figures,
             "place": place,
             "start": start,
             "end": end,
+            "previous_start": previous_start,
+            "previous_end": previous_end,
             "querystring": _querystring(form),
         },
     )

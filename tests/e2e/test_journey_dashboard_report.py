@@ -43,6 +43,8 @@ def test_steering_member_narrows_the_dashboard_downloads_a_csv_and_gets_a_report
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
+    # Each chart, its table and its CSV are folded under its cell.
+    page.get_by_text("Chart and table: Wins", exact=True).click()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download “Wins” as CSV").click()
     with open(download.value.path(), encoding="utf-8") as csv_file:
