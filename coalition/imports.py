@@ -48,6 +48,20 @@ def import_busy(model: type[ImportRun], *, pk: int) -> bool:
     ).exists()
 
 
+def import_wait_for_claim(task, model: type[ImportRun], *, pk: int) -> None:
+    """In a bound task whose claim was refused: retry once the other worker's claim may be
+    taken over, if a worker still holds it; return if the import is finished.
+
+    A message redelivered after its worker was killed finds the import still
+    claimed by that dead worker; without this retry nothing would ever finish it.
+    Tasks run in-process have nobody to wait for.
+    """
+    if task.app.conf.task_always_eager or task.request.retries >= task.max_retries:
+        return
+    if import_busy(model, pk=pk):
+        raise task.retry(countdown=settings.CELERY_TASK_TIME_LIMIT + 1)
+
+
 def import_current(model: type[ImportRun], *, pk: int, claimed_at: datetime) -> QuerySet:
     """The import, only while this claim is still the current one: write through it."""
     return model.objects.filter(pk=pk, status=ImportStatus.RUNNING, started_at=claimed_at)

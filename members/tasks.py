@@ -74,15 +74,11 @@ def prospect_import_run(self, import_id: int) -> bool:
     redelivered after its worker was killed) tries again once that claim may
     be taken over, so an import whose worker died is finished, not left running.
     """
-    from django.conf import settings
-
-    from coalition.imports import import_busy
+    from coalition.imports import import_wait_for_claim
     from members.models import ProspectImport
     from members.services.imports import prospect_import_run as run
 
     if run(import_id=import_id):
         return True
-    waiting = import_busy(ProspectImport, pk=import_id)
-    if waiting and not self.app.conf.task_always_eager and self.request.retries < self.max_retries:
-        raise self.retry(countdown=settings.CELERY_TASK_TIME_LIMIT + 1)
+    import_wait_for_claim(self, ProspectImport, pk=import_id)
     return False

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from coalition.imports import import_wait_for_claim
 from coalition.models import OutboxMessage, PlaceKind
 from members.models import Group, ProspectImport, StageChange
 from members.services import imports
@@ -80,9 +82,7 @@ def test_a_short_import_stays_in_the_request(client, weaver, portville):
     assert not OutboxMessage.objects.exists()
 
 
-def test_a_long_import_is_run_by_the_task_and_the_page_shows_the_result(
-    client, weaver, portville
-):
+def test_a_long_import_is_run_by_the_task_and_the_page_shows_the_result(client, weaver, portville):
     GroupFactory(name="Elsewhere", place=portville, contact_email="g9@example.org")
     text = _file(8, bad="Lost Group,ngo,Atlantis,,,,\n")
     preview = _preview(client, weaver, text)
@@ -243,3 +243,35 @@ def test_the_progress_page_takes_the_same_queries_whatever_the_size(
 
     _queries(client, small, django_assert_num_queries, 5)
     _queries(client, large, django_assert_num_queries, 5)
+
+
+class _Retried(Exception):
+    pass
+
+
+class _WorkerTask:
+    """Just what import_wait_for_claim reads of a bound Celery task on a real worker."""
+
+    app = SimpleNamespace(conf=SimpleNamespace(task_always_eager=False))
+    max_retries = 3
+
+    def __init__(self, retries: int = 0):
+        self.request = SimpleNamespace(retries=retries)
+
+    def retry(self, countdown: int):
+        return _Retried(countdown)
+
+
+def test_a_copy_finding_the_import_held_waits_until_the_claim_may_be_taken_over(
+    weaver, portville, settings
+):
+    run = _stored(weaver, _file(4), status="running", started_at=timezone.now())
+
+    with pytest.raises(_Retried) as retried:
+        import_wait_for_claim(_WorkerTask(), ProspectImport, pk=run.pk)
+
+    assert retried.value.args == (settings.CELERY_TASK_TIME_LIMIT + 1,)
+    # After its last retry, or once the import is finished, it gives up quietly.
+    import_wait_for_claim(_WorkerTask(retries=3), ProspectImport, pk=run.pk)
+    ProspectImport.objects.filter(pk=run.pk).update(status="done")
+    import_wait_for_claim(_WorkerTask(), ProspectImport, pk=run.pk)
