@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from members.services import imports
 from members.services.imports import ProspectRow, prospect_import_parse
 from members.tasks import prospect_import_run
 from tests.factories import GroupFactory, make_place
+from tests.support import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -275,3 +277,26 @@ def test_a_copy_finding_the_import_held_waits_until_the_claim_may_be_taken_over(
     import_wait_for_claim(_WorkerTask(retries=3), ProspectImport, pk=run.pk)
     ProspectImport.objects.filter(pk=run.pk).update(status="done")
     import_wait_for_claim(_WorkerTask(), ProspectImport, pk=run.pk)
+
+
+@pytest.mark.postgres
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_imports_a_long_preview_handed_over_through_the_outbox(
+    celery_worker_process, weaver, portville
+):
+    # The worker process saves in batches of 200: 450 rows take three.
+    rows = prospect_import_parse(data=_file(450).encode(), filename="prospects.csv").good
+    with transaction.atomic():
+        run = imports.prospect_import_start(
+            rows=rows, errors=[], filename="prospects.csv", by=weaver
+        )
+
+    def finished():
+        run.refresh_from_db()
+        return run.finished
+
+    wait_for(finished, timeout=60)
+    assert (run.status, run.rows_done, run.created_count) == ("done", 450, 450)
+    assert Group.objects.filter(name__startswith="Group ").count() == 450
+    assert OutboxMessage.objects.get().status == "done"
