@@ -113,7 +113,7 @@ def test_a_long_import_is_run_by_the_task_and_the_page_shows_the_result(client, 
     assert page.status_code == 200
     assert 'http-equiv="refresh"' not in content
     assert "7 prospect groups created." in content
-    assert "1 row skipped" in content
+    assert "1 row skipped: it changed since the preview." in content
     assert "1 row of the file could not be imported." in content
     assert "unknown place “Atlantis”" in content
 
