@@ -13,6 +13,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coalition.models import ImportRun, ImportStatus
+
 
 class Tag(models.Model):
     """A label organisers put on people and groups ("volunteer", "donor 2026")."""
@@ -244,51 +246,23 @@ class Source(models.Model):
         return bool(self.api_key_encrypted)
 
 
-class CsvImportStatus(models.TextChoices):
-    PENDING = "pending", _("waiting")
-    RUNNING = "running", _("importing")
-    DONE = "done", _("done")
-    FAILED = "failed", _("failed")
+# The statuses are shared with the prospect import (coalition.models.ImportRun).
+CsvImportStatus = ImportStatus
 
 
-class CsvImport(models.Model):
+class CsvImport(ImportRun):
     """A CSV file too long to import during the request, imported by a worker (issue #17).
 
     ``text`` holds the file only until the import ends: it is personal data, and
     is cleared when the row is done or failed.
     """
 
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
     kind = models.CharField(
         _("kind"), max_length=10, choices=[("people", _("people")), ("groups", _("groups"))]
     )
-    filename = models.CharField(_("file name"), max_length=200)
     text = models.TextField(blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=CsvImportStatus.choices, default=CsvImportStatus.PENDING
-    )
-    rows_total = models.PositiveIntegerField(default=0)
-    rows_done = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
-    # [{"line": 12, "reason": "bad email address"}, ...], as the inline import reports them.
-    row_errors = models.JSONField(default=list, blank=True)
-    problem = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    # When a worker claimed it: a running import older than the task time limit was lost.
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(ImportRun.Meta):
         verbose_name = _("CSV import")
         verbose_name_plural = _("CSV imports")
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return self.filename
-
-    @property
-    def finished(self) -> bool:
-        return self.status in {CsvImportStatus.DONE, CsvImportStatus.FAILED}

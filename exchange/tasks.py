@@ -46,9 +46,18 @@ def rsvp_forward(action_id: int, given_name: str, family_name: str, email: str) 
     return problem
 
 
-@shared_task
-def csv_import_run(import_id: int) -> bool:
-    """Import a long CSV file stored by the exchange page; a second run does nothing."""
+@shared_task(bind=True, max_retries=3)
+def csv_import_run(self, import_id: int) -> bool:
+    """Import a long CSV file stored by the exchange page; a second run does nothing.
+
+    A copy that finds another worker still holding the import (redelivered after
+    its worker was killed) tries again once that claim may be taken over.
+    """
+    from coalition.imports import import_wait_for_claim
+    from exchange.models import CsvImport
     from exchange.services.csv_import import csv_import_run as run
 
-    return run(import_id=import_id)
+    if run(import_id=import_id):
+        return True
+    import_wait_for_claim(self, CsvImport, pk=import_id)
+    return False

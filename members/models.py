@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coalition.models import ImportRun
 from coalition.search import search_normalise
 from members.names import greeting_name
 
@@ -539,3 +540,25 @@ class Training(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.held_on})"
+
+
+class ProspectImport(ImportRun):
+    """A confirmed preview of prospect groups too long to import during the request (issue #17).
+
+    ``rows`` holds the preview's good rows (as ``ProspectRow`` fields) only until
+    the import ends: they carry contact names and emails, and are cleared when
+    the import is done or failed. ``row_errors`` starts with the preview's bad
+    rows; rows skipped while importing (their group joined meanwhile) are added.
+    """
+
+    rows = models.JSONField(default=list, blank=True)
+    skipped_count = models.PositiveIntegerField(default=0)
+
+    class Meta(ImportRun.Meta):
+        verbose_name = _("prospect import")
+        verbose_name_plural = _("prospect imports")
+
+    @property
+    def preview_errors_count(self) -> int:
+        """The bad rows the preview already showed (the rest of ``row_errors`` were skipped)."""
+        return len(self.row_errors) - self.skipped_count

@@ -64,3 +64,21 @@ def outreach_sweep() -> None:
 
     for message_id in sweep():
         outreach_send_batch.delay(message_id)
+
+
+@shared_task(bind=True, max_retries=3)
+def prospect_import_run(self, import_id: int) -> bool:
+    """Import a long confirmed preview of prospect groups; a second run does nothing.
+
+    A copy that finds another worker still holding the import (a message
+    redelivered after its worker was killed) tries again once that claim may
+    be taken over, so an import whose worker died is finished, not left running.
+    """
+    from coalition.imports import import_wait_for_claim
+    from members.models import ProspectImport
+    from members.services.imports import prospect_import_run as run
+
+    if run(import_id=import_id):
+        return True
+    import_wait_for_claim(self, ProspectImport, pk=import_id)
+    return False

@@ -141,6 +141,8 @@ EXPECTED: dict[str, Expect] = {
     # A bad upload is shown again with its errors, at 400.
     "members:weave_import": Expect(get=only(WEAVE), post=only(WEAVE, 400)),
     "members:weave_import_confirm": Expect(post=only(WEAVE, 400)),
+    # A long import's progress: every weaver and steward may follow it, as on the exchange's.
+    "members:weave_import_progress": Expect(get=only(WEAVE), kwargs={"pk": "prospect_import"}),
     "members:weave_person": Expect(get=only(WEAVE), kwargs={"pk": "member_id"}),
     "members:weave_ladder": Expect(get=only(WEAVE)),
     # --- members: outreach ------------------------------------------------------------

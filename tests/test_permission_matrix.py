@@ -124,7 +124,13 @@ def world(settings, tmp_path, cast, group, place, make_person):
     """One of everything a URL names, all belonging to the group of ``member`` and ``admin``."""
     from actions.models import SupportRequest, Tactic
     from convergence.models import Event, ToolkitItem, ToolkitVersion
-    from members.models import Membership, OutreachMessage, RelationalMeeting, Signature
+    from members.models import (
+        Membership,
+        OutreachMessage,
+        ProspectImport,
+        RelationalMeeting,
+        Signature,
+    )
     from reporting.models import ClimateSignal, Report, ReportSchedule, Win
     from tests.factories import (
         GroupFactory,
@@ -220,6 +226,10 @@ def world(settings, tmp_path, cast, group, place, make_person):
         started_by=cast["weaver"], kind="people", filename="people.csv", status="done",
         rows_total=400, rows_done=400, created_count=400,
     )  # fmt: skip
+    prospect_import = ProspectImport.objects.create(
+        started_by=cast["weaver"], filename="prospects.csv", status="done",
+        rows_total=400, rows_done=400, created_count=400,
+    )  # fmt: skip
 
     # Everyone agreed to the current privacy policy: nobody is sent to agree first.
     from privacy.services.policies import consent_give
@@ -251,6 +261,7 @@ def world(settings, tmp_path, cast, group, place, make_person):
         "place": place.pk,
         "source": source.pk,
         "csv_import": csv_import.pk,
+        "prospect_import": prospect_import.pk,
     }
 
 

@@ -14,21 +14,25 @@ import io
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
-from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coalition import audit
 from coalition.errors import RuleBroken
+from coalition.imports import (
+    import_batches,
+    import_claim,
+    import_current,
+    import_fail,
+    import_finish,
+)
 from coalition.models import AuditVerb
-from exchange.models import CsvImport, CsvImportStatus, GroupAddress
+from exchange.models import CsvImport, GroupAddress
 from exchange.services.people import PersonDetails, person_details_check, person_upsert
 from exchange.services.tags import group_tags_add, tag_names_clean, tags_get_or_create
 from members.models import Group
@@ -398,64 +402,45 @@ def csv_import_start(*, kind: str, data: bytes, filename: str, by) -> ImportRepo
     return run
 
 
-def _running(import_id: int, claimed_at):
-    # Only the claim that is still current may write: a worker that lost its
-    # claim to a later one (after the time limit) changes nothing.
-    return CsvImport.objects.filter(
-        pk=import_id, status=CsvImportStatus.RUNNING, started_at=claimed_at
-    )
-
-
-def _batches(rows: list, size: int = IMPORT_BATCH):
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
 def csv_import_run(*, import_id: int) -> bool:
     """Import a stored file in batches; True if this call ran it, False if there was nothing to do.
 
-    The row is claimed by a conditional update (pending → running, or a running
-    import older than the task time limit, whose worker was lost), so a second
-    run does nothing. Saving is idempotent (people by email, groups by name), so
-    an import taken over after a lost worker saves nothing twice. The audit
-    entry is written once, with the result; the stored text is cleared.
+    The row is claimed once (``coalition.imports``), so a second run does
+    nothing. Saving is idempotent (people by email, groups by name), so an
+    import taken over after a lost worker starts over and saves nothing twice.
+    The audit entry is written once, with the result; the stored text is cleared.
     """
-    now = timezone.now()
-    lost = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    claimed = (
-        CsvImport.objects.filter(pk=import_id)
-        .filter(
-            Q(status=CsvImportStatus.PENDING)
-            | Q(status=CsvImportStatus.RUNNING, started_at__lt=lost)
-        )
-        .update(status=CsvImportStatus.RUNNING, started_at=now, rows_done=0)
-    )
-    if not claimed:
+    now = import_claim(CsvImport, pk=import_id, rows_done=0)
+    if now is None:
         return False
     run = CsvImport.objects.select_related("started_by").get(pk=import_id)
     try:
         report = _run_batches(run, claimed_at=now)
     except RuleBroken as error:
-        _fail(run, claimed_at=now, problem=error.message)
+        import_fail(CsvImport, pk=run.pk, claimed_at=now, problem=error.message, text="")
         return True
     except Exception:
         logger.exception("CSV import %s failed", import_id)
-        _fail(run, claimed_at=now, problem=_("The import stopped on an unexpected error."))
+        import_fail(
+            CsvImport, pk=run.pk, claimed_at=now, text="",
+            problem=_("The import stopped on an unexpected error."),
+        )  # fmt: skip
         return True
     report.errors.sort(key=lambda error: error.line)
     with transaction.atomic():
-        finished = _running(run.pk, now).update(
-            status=CsvImportStatus.DONE,
+        finished = import_finish(
+            CsvImport,
+            pk=run.pk,
+            claimed_at=now,
             text="",
             rows_done=run.rows_total,
             created_count=report.created,
             updated_count=report.updated,
             row_errors=[{"line": error.line, "reason": error.reason} for error in report.errors],
-            finished_at=timezone.now(),
         )
         if finished:
             _audit(run.started_by, kind=run.kind, filename=run.filename, report=report)
-    return bool(finished)
+    return finished
 
 
 def _run_batches(run: CsvImport, *, claimed_at) -> ImportReport:
@@ -475,15 +460,9 @@ def _run_batches(run: CsvImport, *, claimed_at) -> ImportReport:
             saver.save(batch, report)
 
     done = len(report.errors)
-    for batch in _batches(good):
+    for batch in import_batches(good, IMPORT_BATCH):
         with transaction.atomic():
             save(batch)
             done += len(batch)
-            _running(run.pk, claimed_at).update(rows_done=done)
+            import_current(CsvImport, pk=run.pk, claimed_at=claimed_at).update(rows_done=done)
     return report
-
-
-def _fail(run: CsvImport, *, claimed_at, problem: str) -> None:
-    _running(run.pk, claimed_at).update(
-        status=CsvImportStatus.FAILED, text="", problem=problem, finished_at=timezone.now()
-    )

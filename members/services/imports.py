@@ -5,18 +5,22 @@ be imported and every bad row with its line number and reason. The good rows
 are then kept server-side (``prospect_import_stash``) under a random key that
 travels to the confirm step inside a signed token, so nothing the browser
 sends back is trusted, and the browser does not have to send the file twice.
-``prospect_import_commit`` creates the groups; rows that have become
-duplicates since the preview are skipped, so importing a file twice creates
-nothing new.
+``prospect_import_start`` creates the groups during the request for a few
+hundred rows (``prospect_import_commit``), and hands longer previews to a
+worker (``prospect_import_run``) that saves them in batches while the weaver
+watches a progress page. Rows that have become duplicates since the preview
+are skipped, so importing a file twice creates nothing new.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import secrets
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
@@ -25,14 +29,24 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from coalition.errors import RuleBroken
+from coalition.imports import (
+    import_batches,
+    import_claim,
+    import_current,
+    import_fail,
+    import_finish,
+)
 from coalition.models import Place
-from members.models import Group, GroupKind, User
+from members.models import Group, GroupKind, ProspectImport, User
 from members.services.groups import group_create
+
+logger = logging.getLogger(__name__)
 
 MAX_BYTES = 2 * 1024 * 1024
 COLUMNS = ("name", "kind", "place", "contact_name", "contact_email", "website", "description")
@@ -49,6 +63,10 @@ STASH_SECONDS = 60 * 60
 _STASH_SALT = "members.weave.import"
 # Database IN lists are kept short enough for every backend.
 _CHUNK = 500
+# Rows saved per transaction by a worker: each batch commits with its progress, so
+# the page moves every second or two, no lock is held for the whole file, and a
+# worker taking over after a lost one resumes after the last batch.
+IMPORT_BATCH = 200
 _NAME_WITH_PARENT = re.compile(r"^(?P<name>.+?)\s*\((?P<parent>[^()]+)\)$")
 
 
@@ -337,17 +355,19 @@ def prospect_import_parse(*, data: bytes, filename: str) -> ImportResult:
     return result
 
 
-@transaction.atomic
-def prospect_import_commit(*, rows: list[ProspectRow], by: User | None, filename: str) -> int:
-    """Create a prospect group for each row, all or none; return how many were created.
+def _prospects_save(
+    rows: list[ProspectRow], *, by: User | None, filename: str
+) -> tuple[int, list[RowError]]:
+    """Create a prospect group per row, in the caller's transaction: (created, skipped rows).
 
     Rows that have become duplicates since the preview (the same file
-    imported meanwhile, a group that joined) are skipped. The places the rows
-    sit in are locked first, so two imports into the same places run one
-    after the other and the second sees the first one's groups.
+    imported meanwhile, a group that joined) are skipped, so saving the same
+    rows twice creates nothing new. The places the rows sit in are locked
+    first, so two imports into the same places run one after the other and
+    the second sees the first one's groups.
     """
     if not rows:
-        return 0
+        return 0, []
     place_ids = sorted({row.place_id for row in rows})
     places = {
         place.pk: place for place in Place.objects.select_for_update().filter(pk__in=place_ids)
@@ -358,14 +378,19 @@ def prospect_import_commit(*, rows: list[ProspectRow], by: User | None, filename
     )
     reason = _("Imported from %(filename)s") % {"filename": filename}
     created = 0
+    skipped: list[RowError] = []
     for row in rows:
         pair = (row.name.lower(), row.place_id)
         email = row.contact_email.lower()
-        if (
-            row.place_id not in places
-            or pair in existing_pairs
-            or (email and email in existing_emails)
-        ):
+        if row.place_id not in places:
+            skipped.append(
+                RowError(row.line, _("its place was removed since the preview; not imported"))
+            )
+            continue
+        if pair in existing_pairs or (email and email in existing_emails):
+            skipped.append(
+                RowError(row.line, _("its group joined the network since the preview; skipped"))
+            )
             continue
         group_create(
             name=row.name,
@@ -382,25 +407,134 @@ def prospect_import_commit(*, rows: list[ProspectRow], by: User | None, filename
         if email:
             existing_emails.add(email)
         created += 1
+    return created, skipped
+
+
+@transaction.atomic
+def prospect_import_commit(*, rows: list[ProspectRow], by: User | None, filename: str) -> int:
+    """Create a prospect group for each row, all or none; return how many were created.
+
+    Rows that have become duplicates since the preview are skipped.
+    """
+    created, _skipped = _prospects_save(rows, by=by, filename=filename)
     return created
+
+
+def prospect_import_start(
+    *, rows: list[ProspectRow], errors: list[RowError], filename: str, by: User
+) -> int | ProspectImport:
+    """Import the confirmed preview: now if it is short (how many were created), else by a worker.
+
+    More than ``CSV_IMPORT_INLINE_ROWS`` good rows are stored in a
+    ``ProspectImport``, with the preview's bad rows for its report, and its
+    task queued through the outbox, so a broker that is down loses nothing.
+    """
+    if len(rows) <= settings.CSV_IMPORT_INLINE_ROWS:
+        return prospect_import_commit(rows=rows, by=by, filename=filename)
+    from coalition.outbox import outbox_add
+    from members.tasks import prospect_import_run as run_task
+
+    with transaction.atomic():
+        run = ProspectImport.objects.create(
+            started_by=by,
+            filename=filename[:200],
+            rows=[asdict(row) for row in rows],
+            rows_total=len(rows),
+            row_errors=_as_json(errors),
+        )
+        outbox_add(run_task, import_id=run.pk)
+    return run
+
+
+class _ClaimLost(Exception):
+    """Another worker took the import over (this one had passed the time limit)."""
+
+
+def _as_json(errors: list[RowError]) -> list[dict]:
+    return [{"line": error.line, "reason": error.reason} for error in errors]
+
+
+def prospect_import_run(*, import_id: int) -> bool:
+    """Import a stored preview in batches; True if this call ran it, False if nothing to do.
+
+    The row is claimed once (``coalition.imports``), so a second run of a
+    finished import does nothing. Each batch commits its groups together with
+    the progress, so an import taken over after a lost worker resumes after
+    the last batch saved; the duplicate check skips anything saved twice
+    anyway. The stored rows are cleared at the end.
+    """
+    claimed_at = import_claim(ProspectImport, pk=import_id)
+    if claimed_at is None:
+        return False
+    run = ProspectImport.objects.select_related("started_by").get(pk=import_id)
+    try:
+        _run_batches(run, claimed_at=claimed_at)
+    except _ClaimLost:
+        logger.warning("Prospect import %s was taken over by another worker.", import_id)
+        return False
+    except RuleBroken as error:
+        import_fail(
+            ProspectImport, pk=run.pk, claimed_at=claimed_at, problem=error.message, rows=[]
+        )
+        return True
+    except Exception:
+        logger.exception("Prospect import %s failed", import_id)
+        import_fail(
+            ProspectImport, pk=run.pk, claimed_at=claimed_at, rows=[],
+            problem=_("The import stopped on an unexpected error."),
+        )  # fmt: skip
+        return True
+    return import_finish(ProspectImport, pk=run.pk, claimed_at=claimed_at, rows=[])
+
+
+def _run_batches(run: ProspectImport, *, claimed_at) -> None:
+    errors = list(run.row_errors)
+    rows = [ProspectRow(**row) for row in run.rows[run.rows_done :]]
+    for batch in import_batches(rows, IMPORT_BATCH):
+        with transaction.atomic():
+            current = import_current(ProspectImport, pk=run.pk, claimed_at=claimed_at)
+            # Locked for the batch: a worker taking over waits until it commits,
+            # then resumes after it; a worker that lost its claim stops here.
+            if not list(current.select_for_update().values_list("pk", flat=True)):
+                raise _ClaimLost
+            created, skipped = _prospects_save(batch, by=run.started_by, filename=run.filename)
+            changes = {
+                "rows_done": F("rows_done") + len(batch),
+                "created_count": F("created_count") + created,
+            }
+            if skipped:
+                errors = sorted([*errors, *_as_json(skipped)], key=lambda error: error["line"])
+                changes.update(skipped_count=F("skipped_count") + len(skipped), row_errors=errors)
+            current.update(**changes)
 
 
 # --- Between the preview and the confirmation ---------------------------------
 
 
-def prospect_import_stash(*, rows: list[ProspectRow], filename: str, by: User) -> str:
-    """Keep the previewed good rows server-side; return the signed token that finds them."""
+def prospect_import_stash(
+    *, rows: list[ProspectRow], filename: str, by: User, errors: Sequence[RowError] = ()
+) -> str:
+    """Keep the previewed good rows (and the bad ones, for a worker's report) server-side;
+    return the signed token that finds them."""
     key = secrets.token_urlsafe(24)
     cache.set(
         f"weave-import:{key}",
-        {"person": by.pk, "filename": filename, "rows": [asdict(row) for row in rows]},
+        {
+            "person": by.pk,
+            "filename": filename,
+            "rows": [asdict(row) for row in rows],
+            "errors": [[error.line, error.reason] for error in errors],
+        },
         STASH_SECONDS,
     )
     return signing.dumps({"key": key, "person": by.pk}, salt=_STASH_SALT)
 
 
-def prospect_import_unstash(*, token: str, by: User) -> tuple[list[ProspectRow], str]:
-    """The rows and file name behind ``token``, once: the stash is removed as it is read."""
+def prospect_import_unstash(
+    *, token: str, by: User
+) -> tuple[list[ProspectRow], str, list[RowError]]:
+    """The good rows, file name and bad rows behind ``token``, once: the stash is removed
+    as it is read."""
     expired = RuleBroken(
         _("This preview has expired or was already imported. Upload the file again.")
     )
@@ -415,4 +549,8 @@ def prospect_import_unstash(*, token: str, by: User) -> tuple[list[ProspectRow],
     # delete() tells whether this request removed it: a double click imports once.
     if not stash or stash.get("person") != by.pk or not cache.delete(cache_key):
         raise expired
-    return [ProspectRow(**row) for row in stash["rows"]], stash["filename"]
+    return (
+        [ProspectRow(**row) for row in stash["rows"]],
+        stash["filename"],
+        [RowError(line, reason) for line, reason in stash.get("errors", [])],
+    )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,7 +25,7 @@ from members.forms_weave import (
     ProspectImportForm,
     StageMoveForm,
 )
-from members.models import Stage
+from members.models import ProspectImport, Stage
 from members.selectors_weave import (
     BOARD_CARDS_PER_STAGE,
     LAPSED_RECENTLY_DAYS,
@@ -40,8 +41,8 @@ from members.selectors_weave import (
 from members.services.groups import group_set_stage
 from members.services.imports import (
     MAX_BYTES,
-    prospect_import_commit,
     prospect_import_parse,
+    prospect_import_start,
     prospect_import_stash,
     prospect_import_unstash,
 )
@@ -50,6 +51,11 @@ GROUPS_PER_PAGE = 50
 THIN_PER_PAGE = 25
 # The preview table stays readable; every bad row is always listed.
 PREVIEW_ROWS_SHOWN = 500
+# The progress page leaves the stored rows unread: they may be 2 MB.
+PROGRESS_FIELDS = (
+    "filename", "status", "rows_total", "rows_done", "created_count", "skipped_count",
+    "row_errors", "problem", "created_at", "finished_at",
+)  # fmt: skip
 
 
 def _paginate(request: HttpRequest, queryset, *, per_page: int, param: str = "page"):
@@ -165,7 +171,12 @@ def _import_page(request: HttpRequest, form: ProspectImportForm, **context) -> H
     return render(
         request,
         "members/weave/import.html",
-        {"form": form, "preview_rows_shown": PREVIEW_ROWS_SHOWN, **context},
+        {
+            "form": form,
+            "preview_rows_shown": PREVIEW_ROWS_SHOWN,
+            "inline_rows": settings.CSV_IMPORT_INLINE_ROWS,
+            **context,
+        },
         status=form_status(request, form),
     )
 
@@ -191,7 +202,9 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         form.add_error("file", error.message)
         return _import_page(request, form)
     token = (
-        prospect_import_stash(rows=result.good, filename=filename, by=request.user)
+        prospect_import_stash(
+            rows=result.good, filename=filename, by=request.user, errors=result.errors
+        )
         if result.good
         else ""
     )
@@ -208,16 +221,23 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @permission_required("weave")
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
-    """Step 2: import the previewed good rows in one transaction."""
+    """Step 2: import the previewed good rows, now or, for a long file, by a worker."""
     form = ProspectImportConfirmForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(_("The confirmation is missing its token."))
     try:
-        rows, filename = prospect_import_unstash(token=form.cleaned_data["token"], by=request.user)
-        created = prospect_import_commit(rows=rows, by=request.user, filename=filename)
+        rows, filename, errors = prospect_import_unstash(
+            token=form.cleaned_data["token"], by=request.user
+        )
+        outcome = prospect_import_start(
+            rows=rows, errors=errors, filename=filename, by=request.user
+        )
     except RuleBroken as error:
         messages.error(request, error.message)
         return redirect("members:weave_import")
+    if isinstance(outcome, ProspectImport):
+        return redirect("members:weave_import_progress", pk=outcome.pk)
+    created = outcome
     messages.success(
         request,
         ngettext(
@@ -241,6 +261,19 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     return redirect("members:weave")
 
 
+@permission_required("weave")
+@require_safe
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress of a long prospect import, then its report; the page refreshes meanwhile.
+
+    Everyone who may import (weavers, stewards) may follow any import, as on the
+    exchange's progress page: the report holds line numbers and reasons, no more
+    than the preview showed.
+    """
+    run = get_object_or_404(ProspectImport.objects.only(*PROGRESS_FIELDS), pk=pk)
+    return render(request, "members/weave/import_progress.html", {"run": run})
+
+
 urlpatterns = [
     path("weave/", board, name="weave"),
     path("weave/groups/", group_list, name="weave_groups"),
@@ -248,4 +281,5 @@ urlpatterns = [
     path("weave/thin/", thin, name="weave_thin"),
     path("weave/import/", import_upload, name="weave_import"),
     path("weave/import/confirm/", import_confirm, name="weave_import_confirm"),
+    path("weave/import/<int:pk>/", import_progress, name="weave_import_progress"),
 ]
