@@ -50,6 +50,8 @@ class Filters:
     token: str | None = None
     # Rollup sums of the range, read once (one query) and shared by every chart.
     _sums: dict[tuple[str, str, date], int] | None = field(default=None, repr=False)
+    # {(metric, key or None for every key): sum over the range}, from ``_sums``.
+    _totals: dict[tuple[str, str | None], int] | None = field(default=None, repr=False)
 
     @property
     def scope(self) -> int:
@@ -152,11 +154,13 @@ def metric_series_by_key(filters: Filters, metric: str, choices) -> list[Series]
 
 def metric_total(filters: Filters, metric: str, key: str | None = None) -> int:
     """The metric over the whole range (every key, or one)."""
-    return sum(
-        value
-        for (name, k, _month), value in rollup_sums(filters).items()
-        if name == metric and (key is None or k == key)
-    )
+    if filters._totals is None:
+        totals: dict[tuple[str, str | None], int] = {}
+        for (name, k, _month), value in rollup_sums(filters).items():
+            totals[name, k] = totals.get((name, k), 0) + value
+            totals[name, None] = totals.get((name, None), 0) + value
+        filters._totals = totals
+    return filters._totals.get((metric, key), 0)
 
 
 def wins_chart(filters: Filters) -> Chart:
