@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core import mail
 from django.core.files.storage import default_storage
+from django.urls import reverse
 
 from coalition.models import Coalition
 from convergence.models import Event
@@ -107,7 +108,11 @@ def test_the_bundle_holds_one_csv_per_chart_and_the_raw_exports(dataset, steerin
     # The period and the whole network; a formula is defused.
     assert titles == ["Elsewhere", "Low emission zone", "'=HYPERLINK(1)"]
     assert [row[1] for row in files["public-actions.csv"][1:]] == ["Clean air walk"]
-    assert files["public-actions.csv"][1][-1].startswith("https://coalition.example.org/")
+    walk = files["public-actions.csv"][1]
+    # The address is reversed once and each id formatted in: the same as reversing per row.
+    assert walk[-1] == "https://coalition.example.org" + reverse("actions:detail", args=[walk[0]])
+    event = files["day-of-action-events.csv"][1]
+    assert event[-1] == "https://coalition.example.org" + reverse("actions:detail", args=[event[1]])
     assert [row[2] for row in files["day-of-action-events.csv"][1:]] == ["Clean air walk"]
     assert [row[2] for row in files["climate-signals.csv"][1:]] == ["Daily Bugle"]
 
