@@ -7,6 +7,7 @@ from datetime import date
 from typing import BinaryIO
 from xml.sax.saxutils import escape  # nosec B406  # escapes ReportLab markup, parses no XML
 
+from django.utils.translation import ngettext
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing
@@ -36,6 +37,8 @@ SERIES_COLOURS = [
     colors.HexColor("#7f7f7f"),
 ]
 CHART_WIDTH = 16 * cm
+# Items of a list figure written out in the PDF; the rest are counted.
+FIGURE_ITEMS = 20
 CHART_HEIGHT = 6 * cm
 
 
@@ -55,7 +58,15 @@ def figure_text(value: object) -> str:
     if isinstance(value, list | tuple):
         if len(value) == 2 and not isinstance(value[0], list | tuple | dict):
             return f"{value[0]}: {figure_text(value[1])}"
-        return "; ".join(figure_text(item) for item in value)
+        shown = "; ".join(figure_text(item) for item in value[:FIGURE_ITEMS])
+        if len(value) > FIGURE_ITEMS:
+            rest = len(value) - FIGURE_ITEMS
+            # A list of thousands (isolated groups at scale) would be one cell
+            # taller than a page, which the layout cannot break.
+            shown += " " + ngettext("… and %(count)d more", "… and %(count)d more", rest) % {
+                "count": rest
+            }
+        return shown
     return str(value)
 
 

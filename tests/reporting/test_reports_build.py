@@ -205,3 +205,13 @@ def test_an_inverted_period_is_refused(steering_member):
 
     with pytest.raises(RuleBroken):
         service.report_request(by=steering_member, start=END, end=START)
+
+
+def test_a_long_list_figure_is_cut_to_its_first_items_and_a_count():
+    from reporting.pdf import FIGURE_ITEMS, figure_text
+
+    text = figure_text([f"Group {n}" for n in range(FIGURE_ITEMS + 30)])
+    assert text.startswith("Group 0; Group 1;")
+    assert f"Group {FIGURE_ITEMS - 1}" in text
+    assert f"Group {FIGURE_ITEMS};" not in text
+    assert text.endswith("… and 30 more")
