@@ -1,15 +1,19 @@
 """Page-speed benchmark: how fast Coalition's pages are under load, next to a floor.
 
 One command (``make bench``, or ``python -m bench.pages --help``) prepares a
-database with the demo coalition, starts gunicorn on a free loopback port,
-drives each page from a separate client process and prints one table:
-requests, p50/p95 latency, throughput, queries per request and each page's p50
-as a multiple of the "floor" (a trivial view behind the same middleware, served
-by the same server in the same run), plus the largest worker's memory. The same
-figures go to ``bench/results/pages-<timestamp>.json``. See bench/README.md.
+database with the demo coalition (or the scale data), starts gunicorn on a
+free loopback port and measures every page a weaver, a steering member, a
+group admin or the public opens (``PAGES``), each as that person. First a
+single-request pass: each page's median over sequential warm requests, against
+the issue's 30 ms (50 ms for the dashboard). Then load from a separate client
+process: one table of requests, timeouts, p50/p95 latency, throughput, queries
+per request, each page's p50 as a multiple of the "floor" (a trivial view
+behind the same middleware, served by the same server in the same run), the
+workers' memory after each page and the target verdict. The same figures go
+to ``bench/results/pages-<timestamp>.json``. See bench/README.md.
 
-New pages are measured by adding them to ``PAGES``; pages behind login need
-``--login EMAIL`` (one of the demo logins).
+New pages are measured by adding them to ``PAGES`` with who opens them; a
+request slower than ``--timeout`` is counted as a timeout, never waited for.
 """
 
 from __future__ import annotations
