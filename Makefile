@@ -49,7 +49,7 @@ SCALE_DB ?= postgres://postgres@127.0.0.1:5432/coalition_scale
 BENCH_REDIS ?= redis://127.0.0.1:6379/5
 bench-scale: $(STAMP)
 	$(BIN)/python -m bench.pages --database-url $(SCALE_DB) --redis-url $(BENCH_REDIS) \
-		--scale-data --worker --smtp --login weaver@example.org $(BENCH_ARGS)
+		--scale-data --worker --smtp $(BENCH_ARGS)
 
 OUTREACH_DB ?= postgres://postgres@127.0.0.1:5432/coalition_outreach
 bench-outreach: $(STAMP)

