@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
 from django.db.models.functions import Greatest, Least, TruncMonth
 from django.utils import timezone
 
 from coalition.models import Place
+from coalition.paging import BoundedPaginator
 from coalition.permissions import can_weave, memberships_of
 from coalition.selectors import in_place
 from members.models import (
@@ -75,7 +76,7 @@ def meetings_page(
 
     The place narrows to meetings where either side's group is in the place
     or under it. Three queries whatever the size: the person's memberships,
-    the count and the page.
+    the count (up to ``coalition.paging.COUNT_LIMIT``: "more than") and the page.
     """
     meetings = _visible_meetings(user)
     if place is not None:
@@ -86,7 +87,10 @@ def meetings_page(
         meetings = meetings.filter(met_on__gte=since)
     if until is not None:
         meetings = meetings.filter(met_on__lte=until)
-    page = Paginator(meetings.order_by("-met_on", "-id"), MEETINGS_PER_PAGE).get_page(page_number)
+    # Counted up to a limit: a weaver's list holds every meeting of the network.
+    page = BoundedPaginator(meetings.order_by("-met_on", "-id"), MEETINGS_PER_PAGE).get_page(
+        page_number
+    )
     page.object_list = list(page.object_list)
     _mark_groups_shown(user, page.object_list)
     return page
