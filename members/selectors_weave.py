@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 
 from django.db import connections
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from coalition.models import Caucus, Place, WorkingGroup
+from coalition.place_cover import paths_above
 from coalition.place_pick import places_to_offer, typed_name
 from coalition.selectors import in_place
 from members.models import Group, Membership, Stage, StageChange
@@ -177,32 +177,15 @@ def weave_group_file(slug: str) -> GroupFile | None:
 # --- Where the network is thin ------------------------------------------------
 
 
-# A place is covered when a strong group sits in it or anywhere under it, that
-# is when its path is a prefix of a strong group's place's path. Paths are
-# fixed-width segments, so those prefixes are cut at every depth the tree has
-# (the inner DISTINCT depth: a handful of rows) from the strong groups' places:
-# one pass over them and one hashed NOT IN, instead of one subtree scan per place
-# (over a minute with 9,000 places and 10,000 groups).
-_COVERED_PATHS_SQL = (
-    "SELECT substr(strong.path, 1, %s * (level.depth + 1)) "
-    "FROM coalition_place strong "
-    "JOIN (SELECT DISTINCT depth FROM coalition_place) level ON level.depth <= strong.depth "
-    "WHERE strong.id IN (SELECT place_id FROM members_group WHERE stage IN (%s, %s))"
-)
-
-
 def thin_places(place: Place | None) -> QuerySet[Place]:
     """Places (in ``place``'s subtree) with no aligned or producing group anywhere under them.
 
     One query for a page and one for the count, whatever the number of
-    groups: the paths of every place that has a strong group under it are cut
-    from the strong groups' own paths (``_COVERED_PATHS_SQL``), and the places
-    are those whose path is not among them.
+    groups: the places whose path is not among the paths above a strong
+    group's place (``coalition.place_cover``).
     """
-    covered = RawSQL(  # noqa: S611  # nosec B611: constant SQL, values are parameters
-        _COVERED_PATHS_SQL, (len(Place.segment(1)), *STRONG_STAGES)
-    )
-    places = Place.objects.exclude(path__in=covered)
+    strong = Group.objects.filter(stage__in=STRONG_STAGES).values("place_id")
+    places = Place.objects.exclude(path__in=paths_above(strong))
     if place is not None:
         places = places.filter(path__startswith=place.path)
     return places.select_related("parent").order_by("path")
