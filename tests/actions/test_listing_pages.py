@@ -239,8 +239,9 @@ def test_the_list_is_paged_and_keeps_the_filters(client, group):
 def test_next_and_previous_walk_every_action_once_across_both_parts(client, group):
     # 75 rows: coming up, then the past, with ties on the start time, across three pages.
     now = timezone.now().replace(second=0, microsecond=0)
-    starts = [now + timedelta(days=1 + number // 3) for number in range(40)]
-    starts += [now - timedelta(days=1 + number // 4) for number in range(35)]
+    # Ties straddle both page breaks (rows 29/30 and 59/60).
+    starts = [now + timedelta(days=1 + number // 4) for number in range(40)]
+    starts += [now - timedelta(days=1 + number // 3) for number in range(35)]
     for number, start in enumerate(starts):
         make_action(
             group, title=f"Walk {number}", starts_at=start, ends_at=start + timedelta(hours=2)
