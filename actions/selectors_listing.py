@@ -286,8 +286,8 @@ def _beyond(
     Coming up runs forward in time and the past backward; ties go to the
     higher id first in both, so before a row means a higher id on a tie.
     A bound on ``starts_at`` comes first, so the start-time index is entered
-    at the key rather than walked from an end. Forward through what is coming
-    up (``opaque_on`` names the database), the key's start is handed over as a one-row subquery: as
+    at the key rather than walked from an end. Through what is coming up
+    (``opaque_on`` names the database), the key's start is handed over as a one-row subquery: as
     a constant next to "not ended", the planner guessed a handful of rows from
     the ``(ends_at, starts_at, …)`` index and fetched every later action to
     sort them (0.2 s sixty pages in); as a value known only when the query
@@ -337,7 +337,9 @@ class _Branches:
         inclusive: bool = False,
     ) -> int:
         """A branch of ``past`` or coming up, from ``key`` on (``key`` is of that part)."""
-        forward_coming_up = not past and not backward and key is not None and not inclusive
+        # Every read of what is coming up from a position hands the position over opaque.
+        keyed_coming_up = not past and key is not None
+        forward_coming_up = keyed_coming_up and not backward
         if past:
             part = _past(self._queryset, self._now)
         elif forward_coming_up:
@@ -351,7 +353,7 @@ class _Branches:
                     key,
                     backward=backward,
                     inclusive=inclusive,
-                    opaque_on=self._queryset.db if forward_coming_up else None,
+                    opaque_on=self._queryset.db if keyed_coming_up else None,
                 )
             )
         order = (_BACKWARD if backward else _FORWARD)[past]
