@@ -227,3 +227,14 @@ def test_a_bad_page_link_or_a_bare_page_too_deep_is_a_400(osdi_get, weaver, para
 
     assert response.status_code == 400
     assert response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("path", ["people", "events", "attendances"])
+def test_following_next_costs_what_the_first_page_costs(client, osdi_get, path, group, group_admin):
+    _grow(group, group_admin, 6)
+    url = AEP + path + "?per_page=2"
+    first = _queries(client, group_admin, url)
+    following = osdi_get(group_admin, url).json()["_links"]["next"]["href"]
+
+    assert "after=" in following
+    assert _queries(client, group_admin, following) == first
