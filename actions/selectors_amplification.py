@@ -401,14 +401,22 @@ def group_amplification_panel(
 
 
 def amplification_entries(group: Group, *, limit: int) -> list[TimelineEntry]:
-    """Amplification the group gave and received, newest first (one query for both)."""
-    rows = (
-        Amplification.objects.filter(
-            Q(group=group) | Q(action__host_group=group), network_shown_q("action__")
-        )
-        .select_related("action", "action__host_group", "group", "by")
-        .order_by("-created_at", "-id")[:limit]
+    """Amplification the group gave and received, newest first (two queries).
+
+    Given and received are read apart, each from its own index (the group's
+    amplifications; the actions it hosts), then merged: one query with both
+    under an OR walked every amplification of the network newest first
+    (3 s with 2,000,000 of them).
+    """
+    shown = Amplification.objects.filter(network_shown_q("action__")).select_related(
+        "action", "action__host_group", "group", "by"
     )
+    newest = ("-created_at", "-id")
+    given = list(shown.filter(group=group).order_by(*newest)[:limit])
+    received = list(
+        shown.filter(action__host_group=group).exclude(group=group).order_by(*newest)[:limit]
+    )
+    rows = sorted(given + received, key=lambda row: (row.created_at, row.pk), reverse=True)[:limit]
     entries = []
     for row in rows:
         people = _("%(count)s people") % {"count": row.people} if row.people else ""

@@ -8,12 +8,14 @@ can show an action to someone the visibility rule hides it from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.core import signing
 from django.db import connections
 from django.db.models import (
     Count,
+    DateTimeField,
     IntegerField,
     Min,
     OuterRef,
@@ -22,6 +24,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -172,8 +175,10 @@ def _cards(queryset: QuerySet[Action]) -> QuerySet[Action]:
     )
 
 
-# Past this many ended actions the list stops counting and says "more than".
-PAST_COUNT_LIMIT = 10_000
+# The list counts the actions it matches up to this many; past it the page
+# says "more than" instead of counting rows it will never show.
+LISTING_COUNT_LIMIT = 1000
+CURSOR_SALT = "actions.listing.cursor"
 
 
 def coming_up(queryset: QuerySet[Action], now: datetime) -> QuerySet[Action]:
@@ -187,6 +192,10 @@ def coming_up(queryset: QuerySet[Action], now: datetime) -> QuerySet[Action]:
     walk of the start-time index) starts that walk near the first action that
     counts.
     """
+    return queryset.filter(ends_at__gte=now, starts_at__gte=_coming_up_bound(now))
+
+
+def _coming_up_bound(now: datetime):
     # Any lower bound is right; the one over every action not ended is read
     # from the index alone, whatever the person's rule and filters.
     first = (
@@ -197,7 +206,7 @@ def coming_up(queryset: QuerySet[Action], now: datetime) -> QuerySet[Action]:
         .annotate(first=Min(Coalesce("starts_at", "ends_at")))
         .values("first")
     )
-    return queryset.filter(ends_at__gte=now, starts_at__gte=Subquery(first[:1]))
+    return Subquery(first[:1])
 
 
 def _past(queryset: QuerySet[Action], now: datetime) -> QuerySet[Action]:
@@ -206,111 +215,247 @@ def _past(queryset: QuerySet[Action], now: datetime) -> QuerySet[Action]:
     return queryset.filter(ends_at__lt=now, starts_at__lt=now)
 
 
-class UpcomingThenPast:
-    """The list's rows as a sequence a Paginator can page: coming up, then the past.
+class InvalidCursor(ValueError):
+    """A page link whose position cannot be read (cut, edited or from elsewhere)."""
 
-    Coming up (not ended) by start, soonest first; then the ended ones,
-    newest first. Each part is read with its own index-friendly query, never
-    by sorting every visible action: one query counts both parts (the past
-    only up to ``PAST_COUNT_LIMIT``), one reads the page's ids from each part
-    (in a ``UNION ALL``), and one reads their cards.
+
+@dataclass(frozen=True)
+class ListingKey:
+    """A row's place in the list's order: its part (coming up or past), start and id."""
+
+    past: bool
+    starts_at: datetime
+    pk: int
+
+    @classmethod
+    def of(cls, action: Action) -> ListingKey:
+        return cls(past=bool(action.is_past), starts_at=action.starts_at, pk=action.pk)
+
+    def dumps(self) -> str:
+        """Signed, so a link cannot be edited into a position the list never gave."""
+        value = [int(self.past), self.starts_at.isoformat(), self.pk]
+        return signing.dumps(value, salt=CURSOR_SALT)
+
+    @classmethod
+    def loads(cls, raw: str) -> ListingKey:
+        try:
+            past, moment, pk = signing.loads(raw, salt=CURSOR_SALT)
+            starts_at = datetime.fromisoformat(moment)
+        except (signing.BadSignature, TypeError, ValueError):
+            raise InvalidCursor(raw) from None
+        if past not in (0, 1) or not isinstance(pk, int) or starts_at.tzinfo is None:
+            raise InvalidCursor(raw)
+        return cls(past=bool(past), starts_at=starts_at, pk=pk)
+
+
+@dataclass
+class ListingPage:
+    """One page of the list: its rows in order, the count (capped) and its neighbours.
+
+    ``previous`` and ``next`` are the keys to page from (``before``/``after``
+    the row); ``previous`` is ``None`` on the first page.
     """
+
+    object_list: list[Action]
+    count: int
+    count_capped: bool
+    previous: ListingKey | None
+    next: ListingKey | None
+
+    @property
+    def upcoming(self) -> list[Action]:
+        return [action for action in self.object_list if not action.is_past]
+
+    @property
+    def past(self) -> list[Action]:
+        return [action for action in self.object_list if action.is_past]
+
+
+# The two parts of the list and their orders: coming up by start, soonest
+# first (ties: newest id first), then the past newest first. Each "backward"
+# order is its forward order reversed, to read the rows before a position.
+_FORWARD = {False: ("starts_at", "-id"), True: ("-starts_at", "-id")}
+_BACKWARD = {False: ("-starts_at", "id"), True: ("starts_at", "id")}
+
+
+def _beyond(
+    key: ListingKey, *, backward: bool, inclusive: bool = False, opaque_on: str | None = None
+) -> Q:
+    """The rows of ``key``'s part after it in the list's order (before it when ``backward``).
+
+    Coming up runs forward in time and the past backward; ties go to the
+    higher id first in both, so before a row means a higher id on a tie.
+    A bound on ``starts_at`` comes first, so the start-time index is entered
+    at the key rather than walked from an end. Through what is coming up
+    (``opaque_on`` names the database), the key's start is handed over as a one-row subquery: as
+    a constant next to "not ended", the planner guessed a handful of rows from
+    the ``(ends_at, starts_at, …)`` index and fetched every later action to
+    sort them (0.2 s sixty pages in); as a value known only when the query
+    runs, it walks the start-time index from the key.
+    """
+    time = "gt" if key.past == backward else "lt"
+    tie = ("gt" if backward else "lt") + ("e" if inclusive else "")
+    start = key.starts_at if opaque_on is None else _run_time_value(key.starts_at, opaque_on)
+    return Q(**{f"starts_at__{time}e": start}) & (
+        Q(**{f"starts_at__{time}": start}) | Q(starts_at=key.starts_at, **{f"id__{tie}": key.pk})
+    )
+
+
+def _run_time_value(moment: datetime, using: str) -> RawSQL:
+    # A scalar subquery is evaluated once when the query starts (an InitPlan);
+    # the planner cannot read its value, so it keeps to its default guess.
+    # Raw SQL gets the value as the database stores it (text on SQLite).
+    value = connections[using].ops.adapt_datetimefield_value(moment)
+    return RawSQL(  # nosec B611: constant SQL, the value is a parameter
+        "SELECT %s", (value,), output_field=DateTimeField()
+    )
+
+
+def _in_order(rows: list, *, past: bool, backward: bool) -> list:
+    """(id, start, …) rows in the order their branch read them (a UNION ALL keeps none)."""
+    rows = sorted(rows, key=lambda row: row[0], reverse=not backward)
+    return sorted(rows, key=lambda row: row[1], reverse=past != backward)
+
+
+class _Branches:
+    """The id queries of one page, sent together as one ``UNION ALL`` (index reads only)."""
 
     def __init__(self, queryset: QuerySet[Action], now: datetime):
         self._queryset = queryset
         self._now = now
-        self._counts: tuple[int, int] | None = None
+        self._branches: list[tuple[bool, bool]] = []  # (past, backward) per branch
+        self._sql: list[str] = []
+        self._params: list = []
 
-    def _ids_sql(self, part: QuerySet[Action], order: tuple[str, ...], start: int, stop: int):
-        ids = part.order_by(*order).values("pk")[start:stop]
-        return ids.query.get_compiler(using=self._queryset.db).as_sql()
-
-    def counts(self) -> tuple[int, int]:
-        """(coming up, past capped at ``PAST_COUNT_LIMIT``), in one query."""
-        if self._counts is None:
-            upcoming = self._queryset.filter(ends_at__gte=self._now).order_by().values("pk")
-            past = _past(self._queryset, self._now).order_by().values("pk")[:PAST_COUNT_LIMIT]
-            db = self._queryset.db
-            up_sql, up_params = upcoming.query.get_compiler(using=db).as_sql()
-            past_sql, past_params = past.query.get_compiler(using=db).as_sql()
-            with connections[db].cursor() as cursor:
-                cursor.execute(
-                    f"SELECT (SELECT COUNT(*) FROM ({up_sql}) upcoming), "  # noqa: S608  # nosec B608: SQL compiled by the ORM; values are parameters
-                    f"(SELECT COUNT(*) FROM ({past_sql}) past)",
-                    (*up_params, *past_params),
+    def add(
+        self,
+        *,
+        past: bool,
+        backward: bool,
+        limit: int,
+        key: ListingKey | None = None,
+        inclusive: bool = False,
+    ) -> int:
+        """A branch of ``past`` or coming up, from ``key`` on (``key`` is of that part)."""
+        # Every read of what is coming up from a position hands the position over opaque.
+        keyed_coming_up = not past and key is not None
+        forward_coming_up = keyed_coming_up and not backward
+        if past:
+            part = _past(self._queryset, self._now)
+        elif forward_coming_up:
+            # The key's start is a bound of its own (_beyond): no earliest start needed.
+            part = self._queryset.filter(ends_at__gte=self._now)
+        else:
+            part = coming_up(self._queryset, self._now)
+        if key is not None:
+            part = part.filter(
+                _beyond(
+                    key,
+                    backward=backward,
+                    inclusive=inclusive,
+                    opaque_on=self._queryset.db if keyed_coming_up else None,
                 )
-                upcoming_count, past_count = cursor.fetchone()
-            self._counts = (upcoming_count, past_count)
-        return self._counts
-
-    @property
-    def past_truncated(self) -> bool:
-        return self.counts()[1] >= PAST_COUNT_LIMIT
-
-    def count(self) -> int:
-        return sum(self.counts())
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice) or index.step not in (None, 1):
-            raise TypeError("UpcomingThenPast takes slices only")
-        start, stop = index.start or 0, index.stop
-        upcoming_count, past_count = self.counts()
-        total = upcoming_count + past_count
-        stop = total if stop is None else min(stop, total)
-        branches, params = [], []
-        if start < min(stop, upcoming_count):
-            sql, part_params = self._ids_sql(
-                coming_up(self._queryset, self._now),
-                ("starts_at", "-id"),
-                start,
-                min(stop, upcoming_count),
             )
-            branches.append(f"SELECT upcoming.pk, 0 FROM ({sql}) upcoming")  # noqa: S608  # nosec B608: SQL compiled by the ORM; values are parameters
-            params.extend(part_params)
-        past_start, past_stop = max(start - upcoming_count, 0), stop - upcoming_count
-        if past_start < past_stop:
-            sql, part_params = self._ids_sql(
-                _past(self._queryset, self._now), ("-starts_at", "-id"), past_start, past_stop
-            )
-            branches.append(f"SELECT past.pk, 1 FROM ({sql}) past")  # noqa: S608  # nosec B608: SQL compiled by the ORM; values are parameters
-            params.extend(part_params)
-        if not branches:
-            return []
-        # The page's ids from each part in one query (index only), then their
-        # cards in one more: an OFFSET on the cards themselves would count the
-        # amplifications of every row it skips.
+        order = (_BACKWARD if backward else _FORWARD)[past]
+        ids = part.order_by(*order).values("pk", "starts_at")[:limit]
+        sql, params = ids.query.get_compiler(using=self._queryset.db).as_sql()
+        number = len(self._branches)
+        self._branches.append((past, backward))
+        self._sql.append(f"SELECT b.pk, b.starts_at, {number} FROM ({sql}) b")  # noqa: S608  # nosec B608: SQL compiled by the ORM; values are parameters
+        self._params.extend(params)
+        return number
+
+    def fetch(self) -> list[list[tuple[int, datetime, bool]]]:
+        """Each branch's rows as (id, start, past), in the branch's order."""
         with connections[self._queryset.db].cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(branches), params)
-            is_past = dict(cursor.fetchall())
-        rows = list(_cards(Action.objects.filter(pk__in=list(is_past))))
-        for action in rows:
-            action.is_past = is_past[action.pk]
-        upcoming = sorted(
-            (action for action in rows if not action.is_past),
-            key=lambda action: (action.starts_at, -action.pk),
-        )
-        past = sorted(
-            (action for action in rows if action.is_past),
-            key=lambda action: (action.starts_at, action.pk),
-            reverse=True,
-        )
-        return upcoming + past
+            cursor.execute(" UNION ALL ".join(self._sql), self._params)
+            found = cursor.fetchall()
+        rows: list[list[tuple[int, datetime, bool]]] = [[] for _ in self._branches]
+        for pk, starts_at, number in found:
+            rows[number].append((pk, _aware(starts_at), self._branches[number][0]))
+        return [
+            _in_order(found_rows, past=past, backward=backward)
+            for found_rows, (past, backward) in zip(rows, self._branches, strict=True)
+        ]
 
 
-def actions_listing(user, filters: ActionFilters, *, now: datetime | None = None):
-    """The network's actions ``user`` may see: coming up first, then the past.
+def _aware(moment) -> datetime:
+    # SQLite hands raw SQL its text; PostgreSQL an aware datetime.
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=UTC)
+    return moment
 
-    Order: actions that have not ended yet (coming up and happening now) by
-    start, soonest first; then those that ended, newest first. Each row's
-    ``is_past`` (0 or 1) tells the page where "Recently" begins. Paginate it
-    (``UpcomingThenPast``): one count and one or two page queries whatever the
-    number of actions.
+
+def actions_listing_page(
+    user,
+    filters: ActionFilters,
+    *,
+    after: ListingKey | None = None,
+    before: ListingKey | None = None,
+    per_page: int,
+    now: datetime | None = None,
+) -> ListingPage:
+    """One page of the actions ``user`` may see: coming up first, then the past.
+
+    Keyset pagination: a page starts ``after`` the last row of the one before
+    (or ends ``before`` the first row of the one after), so page 500 costs
+    what page 1 does. Three queries whatever the number of actions: the count
+    (up to ``LISTING_COUNT_LIMIT``), the page's ids from each part in one
+    ``UNION ALL`` (the start-time index), and their cards. Each row's
+    ``is_past`` tells the page where "Recently" begins.
     """
     now = now or timezone.now()
-    return UpcomingThenPast(actions_visible_to(user).filter(actions_filter_q(filters)), now)
+    queryset = actions_visible_to(user).filter(actions_filter_q(filters))
+    branches = _Branches(queryset, now)
+    size = per_page + 1
+    if before is not None:
+        # The rows before the position (its part, then coming up when it is
+        # past), and from the position on, in case they make the first page.
+        back = [branches.add(past=before.past, backward=True, limit=size, key=before)]
+        if before.past:
+            back.append(branches.add(past=False, backward=True, limit=size))
+        ahead = [
+            branches.add(past=before.past, backward=False, limit=size, key=before, inclusive=True)
+        ]
+        if not before.past:
+            ahead.append(branches.add(past=True, backward=False, limit=size))
+    else:
+        back = []
+        ahead = [
+            branches.add(past=bool(after and after.past), backward=False, limit=size, key=after)
+        ]
+        if not (after and after.past):
+            ahead.append(branches.add(past=True, backward=False, limit=size))
+    rows = branches.fetch()
+    earlier = [row for number in back for row in rows[number]]
+    later = [row for number in ahead for row in rows[number]]
+    if len(earlier) > per_page:
+        chosen = list(reversed(earlier[:per_page]))
+        has_previous, has_next = True, True
+    else:
+        # Within a page of the start: that is the first page.
+        sequence = list(reversed(earlier)) + later
+        chosen = sequence[:per_page]
+        has_previous = after is not None
+        has_next = len(sequence) > per_page
+    count = queryset.order_by().values("pk")[: LISTING_COUNT_LIMIT + 1].count()
+    shown = Action.objects.filter(pk__in=[pk for pk, _starts_at, _past in chosen])
+    cards = {action.pk: action for action in _cards(shown)}
+    page_rows = []
+    for pk, _starts_at, past in chosen:
+        action = cards.get(pk)
+        if action is not None:
+            action.is_past = int(past)
+            page_rows.append(action)
+    return ListingPage(
+        object_list=page_rows,
+        count=min(count, LISTING_COUNT_LIMIT),
+        count_capped=count > LISTING_COUNT_LIMIT,
+        previous=ListingKey.of(page_rows[0]) if has_previous and page_rows else None,
+        next=ListingKey.of(page_rows[-1]) if has_next and page_rows else None,
+    )
 
 
 def actions_on_map(user, filters: ActionFilters) -> QuerySet[Action]:

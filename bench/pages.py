@@ -90,7 +90,8 @@ PAGES: list[Page] = [
     Page("statement", "/statement/"),
     Page("actions", "/actions/"),
     # A deep page of the list (clamped to the last page on small data).
-    Page("actions-deep", "/actions/?page=300"),
+    # 15,000 rows into the past actions: the position a "Next" link 750 pages in carries.
+    Page("actions-deep", "/actions/?after={deep_after}"),
     Page("action", "/actions/{action}/"),
     Page("map", "/actions/map/"),
     Page("map-data", "/actions/map/data.geojson?bbox={city_bbox}"),
@@ -474,6 +475,7 @@ def fill_paths(pages: list[Page]) -> tuple[list[Page], list[str]]:
         "tactic": first(Tactic.objects.order_by("id"), "slug"),
         "report": first(Report.objects.order_by("-id"), "id"),
         "city_bbox": "-5,54,-4,55",
+        "deep_after": _deep_position(public),
     }
     if city is not None:
         place = Place.objects.get(pk=city)
@@ -501,6 +503,21 @@ def fill_paths(pages: list[Page]) -> tuple[list[Page], list[str]]:
                 continue
         filled.append(page._replace(path=path))
     return filled, notes
+
+
+def _deep_position(public) -> str | None:
+    """The signed listing position of the past action 15,000 rows in (or the last one)."""
+    from django.utils import timezone
+
+    from actions.selectors_listing import ListingKey
+
+    past = public.filter(ends_at__lt=timezone.now()).order_by("-starts_at", "-id")
+    row = past.values_list("starts_at", "id")[15_000:15_001].first() or (
+        past.reverse().values_list("starts_at", "id").first()
+    )
+    if row is None:
+        return None
+    return ListingKey(past=True, starts_at=row[0], pk=row[1]).dumps()
 
 
 # --------------------------------------------------------------------------

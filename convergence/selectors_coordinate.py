@@ -19,6 +19,7 @@ from actions.models import Action, ActionStatus, SupportRequest
 from actions.selectors import actions_visible_q
 from actions.selectors_listing import posting_groups
 from coalition.models import Place
+from coalition.place_cover import paths_above
 from coalition.place_pick import MATCHES_LOADED
 from coalition.selectors import places_matching
 from convergence.models import DayOfAction, Event, ToolkitItem, ToolkitVersion
@@ -142,13 +143,13 @@ def _visible_events(day: DayOfAction, user) -> QuerySet[Event]:
 def places_without_event(day: DayOfAction, place: Place | None = None) -> QuerySet[Place]:
     """Covered places (and their sub-places) with no event anywhere in their subtree.
 
-    One SQL query: NOT EXISTS over the events whose place path starts with the
-    place's path.
+    One SQL query: the places whose path is not among the paths above an
+    event's place (``coalition.place_cover``), not one subtree scan per place.
     """
-    has_event = _live_events(day).filter(action__place__path__startswith=OuterRef("path"))
+    with_event = _live_events(day).values("action__place_id")
     return (
         Place.objects.filter(_narrow(day, place, ""))
-        .filter(~Exists(has_event))
+        .exclude(path__in=paths_above(with_event))
         .only("id", "name", "kind", "depth", "path")
         .order_by("path")
     )

@@ -3,8 +3,15 @@
 Field names follow the OSDI examples (opensupporter.github.io/osdi-docs):
 people, events, attendances, tags and taggings, each with ``identifiers``
 ("coalition:<id>"), ``created_date``/``modified_date`` and ``_links``; collections
-carry ``total_pages``, ``per_page``, ``page``, ``total_records``, ``_links``
-(self, next, prev and the list of members) and ``_embedded``.
+carry ``per_page``, ``page``, ``_links`` (self, next, prev and the list of
+members) and ``_embedded``, plus ``total_records`` and ``total_pages`` when the
+collection holds at most ``TOTAL_LIMIT`` records (OSDI lets a server leave them
+out: counting 100,000 people for every page costs more than the page).
+
+Paging never skips rows it does not show: ``next`` carries the last record's
+position (a signed ``after``), so the next page starts there from an index.
+A bare ``?page=N`` (a client jumping) is served within the first
+``OFFSET_LIMIT`` records; past that a 400 says to follow the ``next`` links.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -30,6 +39,17 @@ OSDI_VERSION = "1.1.1"
 PREFIX = "coalition"
 MAX_PAGESIZE = 100
 DEFAULT_PAGESIZE = 25
+# Collections up to this size give their totals; larger ones leave them out.
+TOTAL_LIMIT = 1000
+# How deep a bare ?page=N may reach; past it, pages are reached through next.
+OFFSET_LIMIT = 1000
+CURSOR_SALT = "exchange.osdi.cursor"
+
+
+def _bad_link() -> ValidationError:
+    return ValidationError(
+        {"after": [_("This page link is not valid: follow the next link of the page before.")]}
+    )
 
 
 class HalJSONRenderer(JSONRenderer):
@@ -68,14 +88,17 @@ def curies(request) -> list[dict]:
 class Paging:
     page: int
     per_page: int
+    # The last record of the page before (its order's values), from ``next``.
+    after: list | None = None
 
     @property
     def offset(self) -> int:
-        return (self.page - 1) * self.per_page
+        return 0 if self.after is not None else (self.page - 1) * self.per_page
 
 
 def paging_from(request) -> Paging:
-    """``page`` (from 1) and ``per_page`` (1 to MAX_PAGESIZE) from the query; bad values: 400."""
+    """``page`` (from 1), ``per_page`` (1 to MAX_PAGESIZE) and ``after`` from the query;
+    bad values: 400."""
 
     def number(name: str, default: int, low: int, high: int | None) -> int:
         raw = request.query_params.get(name, "")
@@ -94,10 +117,80 @@ def paging_from(request) -> Paging:
             raise ValidationError({name: [_("Must be %(bound)s.") % {"bound": bound}]})
         return value
 
-    return Paging(
-        page=number("page", 1, 1, 1_000_000),
-        per_page=number("per_page", DEFAULT_PAGESIZE, 1, MAX_PAGESIZE),
+    page = number("page", 1, 1, 1_000_000)
+    per_page = number("per_page", DEFAULT_PAGESIZE, 1, MAX_PAGESIZE)
+    after = None
+    raw = request.query_params.get("after", "")
+    if raw:
+        try:
+            after = signing.loads(raw[:500], salt=CURSOR_SALT)
+        except signing.BadSignature:
+            after = None
+        if not isinstance(after, list) or not after:
+            raise _bad_link()
+    elif (page - 1) * per_page >= OFFSET_LIMIT:
+        raise ValidationError(
+            {
+                "page": [
+                    _(
+                        "Pages past the first %(limit)s records are reached through each "
+                        "page's next link."
+                    )
+                    % {"limit": OFFSET_LIMIT}
+                ]
+            }
+        )
+    return Paging(page=page, per_page=per_page, after=after)
+
+
+@dataclass
+class CollectionPage:
+    """What a selector gives for one page: its rows, whether more follow, and the total
+    (``None`` past ``TOTAL_LIMIT``)."""
+
+    rows: list
+    has_next: bool
+    total: int | None
+    next_after: list | None = None
+
+
+def _key_value(row, name: str):
+    value = getattr(row, name)
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    return value
+
+
+def page_of(queryset, *, order: tuple[str, ...], paging: Paging) -> CollectionPage:
+    """One page of ``queryset`` in ``order`` (ascending fields ending with ``pk``), read
+    from ``paging.after`` by keyset or from a bounded offset; two queries: the rows
+    (one more than the page, to know whether another follows) and a count up to
+    ``TOTAL_LIMIT``."""
+    rows_query = queryset.order_by(*order)
+    if paging.after is not None:
+        if len(paging.after) != len(order):
+            raise _bad_link()
+        rows_query = rows_query.filter(keyset_after_q(order, paging.after))
+    rows = list(rows_query[paging.offset : paging.offset + paging.per_page + 1])
+    has_next = len(rows) > paging.per_page
+    rows = rows[: paging.per_page]
+    counted = queryset.order_by().values("pk")[: TOTAL_LIMIT + 1].count()
+    next_after = [_key_value(rows[-1], name) for name in order] if has_next else None
+    return CollectionPage(
+        rows=rows,
+        has_next=has_next,
+        total=counted if counted <= TOTAL_LIMIT else None,
+        next_after=next_after,
     )
+
+
+def keyset_after_q(order: tuple[str, ...], values: list) -> Q:
+    """Rows strictly after ``values`` in the ascending ``order``."""
+    clauses = Q(pk__in=[])
+    for index, name in enumerate(order):
+        equal = {order[i]: values[i] for i in range(index)}
+        clauses |= Q(**equal, **{f"{name}__gt": values[index]})
+    return clauses
 
 
 @dataclass(frozen=True)
@@ -159,32 +252,39 @@ def _moment(text: str) -> datetime.datetime | None:
 
 
 def collection(
-    request, *, rel: str, total: int, paging: Paging, items: list[dict], self_name: str, args=()
+    request,
+    *,
+    rel: str,
+    found: CollectionPage,
+    paging: Paging,
+    items: list[dict],
+    self_name: str,
+    args=(),
 ) -> dict:
     """An OSDI collection document around already built resource documents."""
-    pages = max(1, math.ceil(total / paging.per_page))
     base = request.build_absolute_uri(reverse(f"exchange:{self_name}", args=args))
-
     kept = request.query_params.get("filter", "")
 
-    def page_href(page: int) -> dict:
+    def page_href(page: int, after: list | None = None) -> dict:
         query = {"page": page, "per_page": paging.per_page, **({"filter": kept} if kept else {})}
+        if after is not None:
+            query["after"] = signing.dumps(after, salt=CURSOR_SALT)
         return {"href": f"{base}?{urlencode(query)}"}
 
-    links: dict = {"self": page_href(paging.page), "curies": curies(request)}
-    if paging.page < pages:
-        links["next"] = page_href(paging.page + 1)
-    if 1 < paging.page <= pages + 1:
-        links["prev"] = page_href(min(paging.page - 1, pages))
+    links: dict = {"self": page_href(paging.page, paging.after), "curies": curies(request)}
+    if found.has_next:
+        links["next"] = page_href(paging.page + 1, found.next_after)
+    # "prev" by number, within the pages a bare number reaches.
+    if paging.page > 1 and (paging.page - 2) * paging.per_page < OFFSET_LIMIT:
+        last = math.ceil(found.total / paging.per_page) if found.total is not None else None
+        previous = paging.page - 1 if last is None else min(paging.page - 1, max(last, 1))
+        links["prev"] = page_href(previous)
     links[rel] = [item["_links"]["self"] for item in items]
-    return {
-        "total_pages": pages,
-        "per_page": paging.per_page,
-        "page": paging.page,
-        "total_records": total,
-        "_links": links,
-        "_embedded": {rel: items},
-    }
+    document: dict = {"per_page": paging.per_page, "page": paging.page}
+    if found.total is not None:
+        document["total_pages"] = max(1, math.ceil(found.total / paging.per_page))
+        document["total_records"] = found.total
+    return {**document, "_links": links, "_embedded": {rel: items}}
 
 
 # --- Resources --------------------------------------------------------------------

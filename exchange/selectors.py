@@ -15,7 +15,9 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from actions.models import Action, ActionKind, Amplification, Participation
 from actions.selectors import actions_visible_q
 from coalition.permissions import can_read_people, can_weave, memberships_of
+from convergence.models import Event as DayEvent
 from exchange.models import GroupTagging, Source, Tag, Tagging
+from exchange.osdi import CollectionPage, Paging, page_of
 from members.models import Group, Membership, Suppression, User
 
 # Keyset batches for the streamed exports: big enough to keep the query count
@@ -73,20 +75,17 @@ def people_modified_q(*, after=None, before=None) -> Q:
     return q
 
 
-def people_page(
-    user, *, offset: int, limit: int, after=None, before=None
-) -> tuple[int, list[User]]:
-    """(total, one page of people with their postal address, tags and email status) in three
-    queries; ``after``/``before`` keep those whose record changed in between."""
+def people_page(user, *, paging: Paging, after=None, before=None) -> CollectionPage:
+    """One page of people with their postal address, tags and email status, and the total
+    up to ``osdi.TOTAL_LIMIT``, in three queries; ``after``/``before`` keep those whose
+    record changed in between."""
     people = people_visible_to(user).filter(people_modified_q(after=after, before=before))
-    total = people.count()
-    rows = list(
+    documents = (
         _with_email_status(people)
         .select_related("postal_address")
         .prefetch_related(_tags_prefetch())
-        .order_by("pk")[offset : offset + limit]
     )
-    return total, rows
+    return page_of(documents, order=("pk",), paging=paging)
 
 
 def person_for(user, pk: int) -> User | None:
@@ -100,23 +99,27 @@ def person_for(user, pk: int) -> User | None:
 
 
 def events_visible_to(user) -> QuerySet[Action]:
-    """Event-kind actions and the events registered for days of action, as the pages show them."""
+    """Event-kind actions and the events registered for days of action, as the pages show them.
+
+    "Registered for a day" is an ``Exists`` on the event's own row rather than
+    a join: the join made the planner read every action to find the day's
+    events, where the start-time index now serves the order and stops at a page.
+    """
+    registered = DayEvent.objects.filter(action=OuterRef("pk"))
     return Action.objects.filter(actions_visible_q(user)).filter(
-        Q(kind=ActionKind.EVENT) | Q(day_event__isnull=False)
+        Q(kind=ActionKind.EVENT) | Q(Exists(registered))
     )
 
 
-def events_page(
-    user, *, offset: int, limit: int, after=None, before=None
-) -> tuple[int, list[Action]]:
+def events_page(user, *, paging: Paging, after=None, before=None) -> CollectionPage:
+    """One page of events by start (the ``(starts_at, id)`` index) and the total up to
+    ``osdi.TOTAL_LIMIT`` (two queries)."""
     events = events_visible_to(user)
     if after is not None:
         events = events.filter(updated_at__gt=after)
     if before is not None:
         events = events.filter(updated_at__lt=before)
-    total = events.count()
-    rows = list(events.select_related("place").order_by("starts_at", "pk")[offset : offset + limit])
-    return total, rows
+    return page_of(events.select_related("place"), order=("starts_at", "pk"), paging=paging)
 
 
 def event_for(user, pk: int) -> Action | None:
@@ -154,12 +157,8 @@ def attendances_visible_to(user, event: Action | None = None) -> QuerySet[Partic
     return Participation.objects.filter(action__in=actions)
 
 
-def attendances_page(
-    user, *, offset: int, limit: int, event: Action | None = None
-) -> tuple[int, list[Participation]]:
-    attendances = attendances_visible_to(user, event)
-    total = attendances.count()
-    return total, list(attendances.order_by("pk")[offset : offset + limit])
+def attendances_page(user, *, paging: Paging, event: Action | None = None) -> CollectionPage:
+    return page_of(attendances_visible_to(user, event), order=("pk",), paging=paging)
 
 
 def attendance_for(user, pk: int) -> Participation | None:
@@ -171,9 +170,8 @@ def tags_visible_to(user) -> QuerySet[Tag]:
     return Tag.objects.all() if can_read_people(user) else Tag.objects.none()
 
 
-def tags_page(user, *, offset: int, limit: int) -> tuple[int, list[Tag]]:
-    tags = tags_visible_to(user)
-    return tags.count(), list(tags.order_by("pk")[offset : offset + limit])
+def tags_page(user, *, paging: Paging) -> CollectionPage:
+    return page_of(tags_visible_to(user), order=("pk",), paging=paging)
 
 
 def taggings_visible_to(
@@ -188,10 +186,10 @@ def taggings_visible_to(
 
 
 def taggings_page(
-    user, *, offset: int, limit: int, tag: Tag | None = None, person: User | None = None
-) -> tuple[int, list[Tagging]]:
+    user, *, paging: Paging, tag: Tag | None = None, person: User | None = None
+) -> CollectionPage:
     taggings = taggings_visible_to(user, tag=tag, person=person)
-    return taggings.count(), list(taggings.order_by("pk")[offset : offset + limit])
+    return page_of(taggings, order=("pk",), paging=paging)
 
 
 # --- CSV exports ---------------------------------------------------------------

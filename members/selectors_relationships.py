@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
+from django.core.paginator import Page
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import Greatest, Least, TruncMonth
 from django.utils import timezone
 
 from coalition.models import Place
+from coalition.paging import BoundedPaginator
 from coalition.permissions import can_weave, memberships_of
 from coalition.selectors import in_place
 from members.models import (
@@ -75,7 +76,7 @@ def meetings_page(
 
     The place narrows to meetings where either side's group is in the place
     or under it. Three queries whatever the size: the person's memberships,
-    the count and the page.
+    the count (up to ``coalition.paging.COUNT_LIMIT``: "more than") and the page.
     """
     meetings = _visible_meetings(user)
     if place is not None:
@@ -86,7 +87,10 @@ def meetings_page(
         meetings = meetings.filter(met_on__gte=since)
     if until is not None:
         meetings = meetings.filter(met_on__lte=until)
-    page = Paginator(meetings.order_by("-met_on", "-id"), MEETINGS_PER_PAGE).get_page(page_number)
+    # Counted up to a limit: a weaver's list holds every meeting of the network.
+    page = BoundedPaginator(meetings.order_by("-met_on", "-id"), MEETINGS_PER_PAGE).get_page(
+        page_number
+    )
     page.object_list = list(page.object_list)
     _mark_groups_shown(user, page.object_list)
     return page
@@ -227,8 +231,7 @@ def ladder_overview(*, today: datetime.date | None = None) -> LadderOverview:
 
     A new leader is a person whose current level counts as a leader and whose
     first step onto any leader level is within the last ``NEW_LEADER_DAYS``.
-    Five queries whatever the size (the count is asked even when the list is
-    short, so the page costs the same at every size).
+    Four queries whatever the size.
     """
     today = today or timezone.localdate()
     since = today - datetime.timedelta(days=NEW_LEADER_DAYS)
@@ -242,12 +245,15 @@ def ladder_overview(*, today: datetime.date | None = None) -> LadderOverview:
         )
         .filter(became_leader_on__gte=since)
     )
+    # The total rides on the shown rows (a window over the grouped people), so
+    # every leader's steps are aggregated once, not again for a count.
     new_leaders = list(
         new.select_related("ladder_level")
         .only("id", "name", "email", "ladder_level__name")
+        .annotate(total=Window(Count("pk")))
         .order_by("-became_leader_on", "name")[:NEW_LEADERS_SHOWN]
     )
-    new_total = new.count()
+    new_total = new_leaders[0].total if new_leaders else 0
     skills = list(
         Skill.objects.annotate(
             people_count=Count("people", distinct=True),

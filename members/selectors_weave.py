@@ -9,18 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db import connections
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from coalition.models import Caucus, Place, WorkingGroup
+from coalition.place_cover import paths_above
 from coalition.place_pick import places_to_offer, typed_name
 from coalition.selectors import in_place
 from members.models import Group, Membership, Stage, StageChange
 from members.ties import tied_groups_q
 from members.timeline import TimelineEntry, timeline_for
 
-BOARD_CARDS_PER_STAGE = 50
+# The board shows the start of each column; the paged list ("N more") has the rest.
+BOARD_CARDS_PER_STAGE = 12
 LAPSED_RECENTLY_DAYS = 90
 # Stages that count as "in the network" when asking where it is thin.
 STRONG_STAGES = (Stage.ALIGNED, Stage.PRODUCING)
@@ -100,19 +102,26 @@ def weave_board(
 ) -> list[BoardColumn]:
     """A column per stage: its count and its first ``per_stage`` groups by name.
 
-    Two queries whatever the number of groups: one aggregate for the counts,
-    one windowed query numbering the groups within each stage for the cards.
+    Three queries whatever the number of groups: one aggregate for the counts,
+    one for each stage's first ids (a ``UNION ALL`` of one ``LIMIT`` per stage,
+    read from the ``(stage, name)`` index rather than numbering every group),
+    and one for those groups' cards.
     """
     now = timezone.now()
     groups = _filtered(filters, now=now)
     counts = dict(groups.order_by().values_list("stage").annotate(n=Count("id", distinct=True)))
-    cards = list(
-        groups.select_related("place")
-        .annotate(
-            position=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("name"), F("id")])
-        )
-        .filter(position__lte=per_stage)
-        .order_by("stage", "position")
+    branches, params = [], []
+    for stage, _label in Stage.choices:
+        first = groups.filter(stage=stage).order_by("name", "id").values("pk")[:per_stage]
+        sql, stage_params = first.query.get_compiler(using=groups.db).as_sql()
+        branches.append(f"SELECT b.pk FROM ({sql}) b")  # noqa: S608  # nosec B608: SQL compiled by the ORM; values are parameters
+        params.extend(stage_params)
+    with connections[groups.db].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(branches), params)
+        ids = [pk for (pk,) in cursor.fetchall()]
+    cards = sorted(
+        Group.objects.filter(pk__in=ids).select_related("place"),
+        key=lambda group: (group.name, group.pk),
     )
     _with_days_since_contact(cards, now)
     columns = {
@@ -171,21 +180,15 @@ def weave_group_file(slug: str) -> GroupFile | None:
 def thin_places(place: Place | None) -> QuerySet[Place]:
     """Places (in ``place``'s subtree) with no aligned or producing group anywhere under them.
 
-    One query: each place is kept unless a strong group sits in a place whose
-    path starts with the place's own path.
+    One query for a page and one for the count, whatever the number of
+    groups: the places whose path is not among the paths above a strong
+    group's place (``coalition.place_cover``).
     """
-    strong_below = Group.objects.filter(
-        stage__in=STRONG_STAGES, place__path__startswith=OuterRef("path")
-    )
-    places = Place.objects.all()
+    strong = Group.objects.filter(stage__in=STRONG_STAGES).values("place_id")
+    places = Place.objects.exclude(path__in=paths_above(strong))
     if place is not None:
         places = places.filter(path__startswith=place.path)
-    return (
-        places.select_related("parent")
-        .annotate(covered=Exists(strong_below))
-        .filter(covered=False)
-        .order_by("path")
-    )
+    return places.select_related("parent").order_by("path")
 
 
 def untied_groups(place: Place | None) -> QuerySet[Group]:

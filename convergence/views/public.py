@@ -5,10 +5,10 @@ Drafts answer 404 to everyone but coordinators and the steering committee
 revealed. Every page costs a fixed number of queries whatever the number of
 events (see ``convergence.selectors_public``).
 
-The RSVP forms on a day's page post to the actions app's RSVP endpoint
-(``actions:rsvp``), which takes no ``next`` parameter: after saying they
-are coming, people land on the event's own page with the confirmation, and
-a form with errors is shown again on the endpoint's own page.
+Each event on a day's page links to the actions app's RSVP page
+(``actions:rsvp``), where the one form opens on demand (a page of 50 events
+rendered 50 forms: half its time). After saying they are coming, people land
+on the event's own page with the confirmation.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from actions.calendars import calendar_of
-from actions.forms_participation import RsvpForm
 from actions.models import Action
 from actions.selectors_listing import MAP_FEATURE_LIMIT
 from actions.services.participation import rsvp_refusal
@@ -57,22 +56,10 @@ def days(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _rsvp_initial(request: HttpRequest) -> dict[str, str]:
-    user = request.user
-    if user.is_authenticated:
-        return {"name": user.name, "email": user.email}
-    return {}
-
-
 def _with_rsvp(request: HttpRequest, events: list[Action]) -> list[Action]:
-    """Give each listed event its RSVP form, or the reason it takes none (no queries)."""
-    initial = _rsvp_initial(request)
+    """Give each listed event the reason it takes no RSVP, if any (no queries)."""
     for event in events:
         event.rsvp_refusal = rsvp_refusal(action=event, person=request.user)
-        event.rsvp_form = (
-            None if event.rsvp_refusal else RsvpForm(initial=initial, prefix_id=f"rsvp-{event.pk}")
-        )
-        event.rsvp_url = reverse("actions:rsvp", args=[event.pk])
     return events
 
 
@@ -115,6 +102,8 @@ def day(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             "time_zone": settings.TIME_ZONE,
             "data_url": reverse("convergence:day_events_geojson", args=[found.slug]),
+            # Reversed once: the cards add the id (and "rsvp/") themselves.
+            "action_prefix": reverse("actions:detail", kwargs={"pk": 0}).removesuffix("0/"),
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "limit": MAP_FEATURE_LIMIT,

@@ -87,14 +87,13 @@ class People(OsdiView):
     def get(self, request):
         paging = osdi.paging_from(request)
         modified = osdi.modified_range_from(request)
-        total, people = selectors.people_page(
-            request.user, offset=paging.offset, limit=paging.per_page,
-            after=modified.after, before=modified.before,
-        )  # fmt: skip
-        items = [osdi.person_doc(request, person) for person in people]
+        found = selectors.people_page(
+            request.user, paging=paging, after=modified.after, before=modified.before
+        )
+        items = [osdi.person_doc(request, person) for person in found.rows]
         return Response(
             osdi.collection(
-                request, rel="osdi:people", total=total, paging=paging, items=items,
+                request, rel="osdi:people", found=found, paging=paging, items=items,
                 self_name="osdi_people",
             )
         )  # fmt: skip
@@ -112,14 +111,13 @@ class Events(OsdiView):
     def get(self, request):
         paging = osdi.paging_from(request)
         modified = osdi.modified_range_from(request)
-        total, events = selectors.events_page(
-            request.user, offset=paging.offset, limit=paging.per_page,
-            after=modified.after, before=modified.before,
-        )  # fmt: skip
-        items = [osdi.event_doc(request, event) for event in events]
+        found = selectors.events_page(
+            request.user, paging=paging, after=modified.after, before=modified.before
+        )
+        items = [osdi.event_doc(request, event) for event in found.rows]
         return Response(
             osdi.collection(
-                request, rel="osdi:events", total=total, paging=paging, items=items,
+                request, rel="osdi:events", found=found, paging=paging, items=items,
                 self_name="osdi_events",
             )
         )  # fmt: skip
@@ -149,13 +147,11 @@ class Attendances(OsdiView):
             )
             if not mine.exists():
                 self.permission_denied(request)
-        total, attendances = selectors.attendances_page(
-            request.user, offset=paging.offset, limit=paging.per_page, event=event
-        )
-        items = [osdi.attendance_doc(request, attendance) for attendance in attendances]
+        found = selectors.attendances_page(request.user, paging=paging, event=event)
+        items = [osdi.attendance_doc(request, attendance) for attendance in found.rows]
         return Response(
             osdi.collection(
-                request, rel="osdi:attendances", total=total, paging=paging, items=items,
+                request, rel="osdi:attendances", found=found, paging=paging, items=items,
                 self_name="osdi_event_attendances" if event else "osdi_attendances",
                 args=(event.pk,) if event else (),
             )
@@ -173,11 +169,11 @@ class Attendance(OsdiView):
 class Tags(OsdiView):
     def get(self, request):
         paging = osdi.paging_from(request)
-        total, tags = selectors.tags_page(request.user, offset=paging.offset, limit=paging.per_page)
-        items = [osdi.tag_doc(request, tag) for tag in tags]
+        found = selectors.tags_page(request.user, paging=paging)
+        items = [osdi.tag_doc(request, tag) for tag in found.rows]
         return Response(
             osdi.collection(
-                request, rel="osdi:tags", total=total, paging=paging, items=items,
+                request, rel="osdi:tags", found=found, paging=paging, items=items,
                 self_name="osdi_tags",
             )
         )  # fmt: skip
@@ -201,14 +197,12 @@ class Taggings(OsdiView):
             tag = _pk(pk, selectors.tags_visible_to(request.user).filter(pk=pk).first())
         elif self.scope == "person":
             person = _pk(pk, selectors.people_visible_to(request.user).filter(pk=pk).first())
-        total, taggings = selectors.taggings_page(
-            request.user, offset=paging.offset, limit=paging.per_page, tag=tag, person=person
-        )
-        items = [osdi.tagging_doc(request, tagging) for tagging in taggings]
+        found = selectors.taggings_page(request.user, paging=paging, tag=tag, person=person)
+        items = [osdi.tagging_doc(request, tagging) for tagging in found.rows]
         names = {"tag": "osdi_tag_taggings", "person": "osdi_person_taggings"}
         return Response(
             osdi.collection(
-                request, rel="osdi:taggings", total=total, paging=paging, items=items,
+                request, rel="osdi:taggings", found=found, paging=paging, items=items,
                 self_name=names.get(self.scope, "osdi_taggings"), args=(pk,) if pk else (),
             )
         )  # fmt: skip

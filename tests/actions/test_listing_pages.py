@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -51,7 +53,7 @@ def test_anonymous_visitors_see_only_public_actions_that_are_not_hidden(client, 
     body = response.content.decode()
     for secret in ("Network meeting", "Group planning", "Hidden walk"):
         assert secret not in body
-    assert response.context["page"].paginator.count == 1
+    assert response.context["page"].count == 1
 
 
 @pytest.mark.parametrize(
@@ -207,17 +209,108 @@ def test_bad_filters_are_shown_as_errors_never_a_500(client, group, params):
         assert response.context["form"].errors
 
 
+def _next_query(response) -> str:
+    body = response.content.decode()
+    found = re.search(r'href="\?([^"]+)" rel="next"', body)
+    return html.unescape(found.group(1)) if found else ""
+
+
+def _previous_query(response) -> str:
+    found = re.search(r'href="\?([^"]+)" rel="prev"', response.content.decode())
+    return html.unescape(found.group(1)) if found else ""
+
+
 def test_the_list_is_paged_and_keeps_the_filters(client, group):
     for number in range(ACTIONS_PER_PAGE + 5):
         make_action(group, title=f"Walk {number}", days_ahead=number + 1)
 
     first = client.get(URL, {"kind": "event"})
-    second = client.get(URL, {"kind": "event", "page": 2})
+    next_query = _next_query(first)
+    second = client.get(f"{URL}?{next_query}")
 
     assert len(_titles(first)) == ACTIONS_PER_PAGE
     assert len(_titles(second)) == 5
-    assert "kind=event&amp;page=2" in first.content.decode()
+    assert next_query.startswith("kind=event&after=")
     assert not set(_titles(first)) & set(_titles(second))
+    assert _next_query(second) == ""
+    assert 'rel="prev"' not in first.content.decode()
+
+
+def test_next_and_previous_walk_every_action_once_across_both_parts(client, group):
+    # 75 rows: coming up, then the past, with ties on the start time, across three pages.
+    now = timezone.now().replace(second=0, microsecond=0)
+    # Ties straddle both page breaks (rows 29/30 and 59/60).
+    starts = [now + timedelta(days=1 + number // 4) for number in range(40)]
+    starts += [now - timedelta(days=1 + number // 3) for number in range(35)]
+    for number, start in enumerate(starts):
+        make_action(
+            group, title=f"Walk {number}", starts_at=start, ends_at=start + timedelta(hours=2)
+        )
+    ahead = sorted(Action.objects.filter(starts_at__gt=now), key=lambda a: (a.starts_at, -a.pk))
+    behind = sorted(
+        Action.objects.filter(starts_at__lt=now), key=lambda a: (a.starts_at, a.pk), reverse=True
+    )
+    expected = [action.title for action in ahead + behind]
+
+    pages, response = [], client.get(URL)
+    while True:
+        pages.append(_titles(response))
+        query = _next_query(response)
+        if not query:
+            break
+        response = client.get(f"{URL}?{query}")
+
+    assert [title for page in pages for title in page] == expected
+    assert [len(page) for page in pages] == [ACTIONS_PER_PAGE, ACTIONS_PER_PAGE, 15]
+    # And back: each "Previous" gives the page before, the last one the first page.
+    back = []
+    while query := _previous_query(response):
+        response = client.get(f"{URL}?{query}")
+        back.append(_titles(response))
+    assert back == [pages[1], pages[0]]
+
+
+def test_previous_near_the_start_gives_the_first_page(client, group):
+    for number in range(ACTIONS_PER_PAGE + 10):
+        make_action(group, title=f"Walk {number}", days_ahead=number + 1)
+    first = client.get(URL)
+    third_row = first.context["page"].object_list[2]
+
+    # A link "before" the third row is within a page of the start (say, after
+    # actions were added since the link was given).
+    from actions.selectors_listing import ListingKey
+
+    response = client.get(URL, {"before": ListingKey.of(third_row).dumps()})
+
+    assert _titles(response) == _titles(first)
+    assert 'rel="prev"' not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"after": "nonsense"},
+        {"before": "WzEsIjIwMjYtMDEtMDFUMDA6MDA6MDArMDA6MDAiLDFd:forged:signature"},
+        {"after": "x" * 5000},
+    ],
+)
+def test_a_cut_or_edited_page_link_is_a_400_with_the_first_page(client, group, params):
+    make_action(group, title="Tomorrow's walk", days_ahead=1)
+
+    response = client.get(URL, params)
+
+    assert response.status_code == 400
+    assert "not valid" in response.content.decode()
+    assert _titles(response) == ["Tomorrow's walk"]
+
+
+def test_a_page_link_signed_for_something_else_is_refused(client, group):
+    from django.core import signing
+
+    make_action(group, title="Tomorrow's walk", days_ahead=1)
+    other = signing.dumps([0, "2026-01-01T00:00:00+00:00", 1], salt="api.cursor")
+
+    assert client.get(URL, {"after": other}).status_code == 400
 
 
 def _many_actions(group, count: int, *, amplifiers) -> None:
@@ -253,11 +346,17 @@ def test_the_list_costs_the_same_queries_for_3_or_40_actions(
     _many_actions(group, 37, amplifiers=amplifiers)
     with django_assert_num_queries(expected):
         response = client.get(URL, {"kind": "event"})
-    assert response.context["page"].paginator.count > 3
+    assert response.context["page"].count > 3
+    # A later page and the way back cost the same.
+    with django_assert_num_queries(expected):
+        later = client.get(f"{URL}?{_next_query(response)}")
+    with django_assert_num_queries(expected):
+        back = client.get(f"{URL}?{_previous_query(later)}")
+    assert _titles(back) == _titles(response)
 
 
 def test_past_the_count_limit_the_list_says_more_than(client, group, monkeypatch):
-    monkeypatch.setattr("actions.selectors_listing.PAST_COUNT_LIMIT", 2)
+    monkeypatch.setattr("actions.selectors_listing.LISTING_COUNT_LIMIT", 3)
     make_action(group, title="Tomorrow's walk", days_ahead=1)
     for number in range(4):
         make_action(group, title=f"Old walk {number}", days_ahead=-(number + 1))
@@ -265,4 +364,6 @@ def test_past_the_count_limit_the_list_says_more_than(client, group, monkeypatch
     response = client.get(URL)
 
     assert "More than 3 actions" in response.content.decode()
-    assert _titles(response) == ["Tomorrow's walk", "Old walk 0", "Old walk 1"]
+    assert _titles(response) == [
+        "Tomorrow's walk", "Old walk 0", "Old walk 1", "Old walk 2", "Old walk 3"
+    ]  # fmt: skip

@@ -72,15 +72,18 @@ def test_pages_link_to_next_and_prev(osdi_get, weaver):
     PersonFactory.create_batch(4)  # five people with the weaver
 
     first = osdi_get(weaver, AEP + "people", per_page=2).json()
-    second = osdi_get(weaver, AEP + "people", per_page=2, page=2).json()
-    last = osdi_get(weaver, AEP + "people", per_page=2, page=3).json()
+    second = osdi_get(weaver, first["_links"]["next"]["href"]).json()
+    last = osdi_get(weaver, second["_links"]["next"]["href"]).json()
+    by_number = osdi_get(weaver, AEP + "people", per_page=2, page=2).json()
 
     assert first["total_pages"] == 3 and first["total_records"] == 5
     assert "prev" not in first["_links"]
-    assert first["_links"]["next"]["href"].endswith("?page=2&per_page=2")
+    # next carries the last record's position: the next page starts there, skipping nothing.
+    assert "?page=2&per_page=2&after=" in first["_links"]["next"]["href"]
     assert second["_links"]["prev"]["href"].endswith("?page=1&per_page=2")
-    assert second["_links"]["next"]["href"].endswith("?page=3&per_page=2")
+    assert "?page=3&per_page=2&after=" in second["_links"]["next"]["href"]
     assert "next" not in last["_links"] and len(last["_embedded"]["osdi:people"]) == 1
+    assert by_number["_embedded"] == second["_embedded"]
     seen = [
         p["identifiers"][0]
         for page in (first, second, last)
@@ -202,3 +205,36 @@ def test_each_collection_costs_the_same_queries_at_two_sizes(
     large = _queries(client, group_admin, url)
 
     assert small == large
+
+
+def test_a_large_collection_leaves_its_totals_out(osdi_get, weaver, monkeypatch):
+    monkeypatch.setattr("exchange.osdi.TOTAL_LIMIT", 3)
+    PersonFactory.create_batch(4)
+
+    body = osdi_get(weaver, AEP + "people", per_page=2).json()
+
+    assert "total_records" not in body and "total_pages" not in body
+    assert body["page"] == 1 and len(body["_embedded"]["osdi:people"]) == 2
+    assert "next" in body["_links"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"after": "forged"}, {"after": "WzJd:1xa5nq:OZEqStNK5aDRiaIKBY13ADEImJIvx7l"}, {"page": 5000}],
+)
+def test_a_bad_page_link_or_a_bare_page_too_deep_is_a_400(osdi_get, weaver, params):
+    response = osdi_get(weaver, AEP + "people", per_page=100, **params)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("path", ["people", "events", "attendances"])
+def test_following_next_costs_what_the_first_page_costs(client, osdi_get, path, group, group_admin):
+    _grow(group, group_admin, 6)
+    url = AEP + path + "?per_page=2"
+    first = _queries(client, group_admin, url)
+    following = osdi_get(group_admin, url).json()["_links"]["next"]["href"]
+
+    assert "after=" in following
+    assert _queries(client, group_admin, following) == first

@@ -253,6 +253,24 @@ class TestMeetingList:
         assert len(response.context["page"]) == 50
         assert f"since={days_ago(40).isoformat()}&amp;page=2" in response.content.decode()
 
+    def test_past_the_count_limit_the_list_says_more_than(
+        self, client, weaver, tenant, nurse, monkeypatch
+    ):
+        monkeypatch.setattr("coalition.paging.COUNT_LIMIT", 60)
+        RelationalMeeting.objects.bulk_create(
+            RelationalMeeting(person_a=tenant, person_b=nurse, met_on=days_ago(n % 30))
+            for n in range(75)
+        )
+        client.force_login(weaver)
+
+        first = client.get(MEETINGS)
+        second = client.get(MEETINGS, {"page": 2})
+
+        assert "More than 60 meetings" in first.content.decode()
+        assert "Page 1 of" not in first.content.decode()
+        # The pages reach as far as was counted: 60 rows, the second page has 10.
+        assert len(second.context["page"]) == 10
+
 
 @pytest.mark.parametrize("size", [3, 40])
 def test_the_weavers_list_uses_a_fixed_number_of_queries(

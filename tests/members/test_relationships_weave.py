@@ -352,10 +352,12 @@ def test_the_ladder_page_uses_a_fixed_number_of_queries(
     client.force_login(weaver)
 
     # session, user, roles, levels exist?, skills for the form, levels with counts,
-    # new leaders, their count, skills with counts, trainings, coalition
-    with django_assert_num_queries(11):
+    # new leaders with their count, skills with counts, trainings, coalition
+    with django_assert_num_queries(10):
         response = client.get(LADDER)
     assert response.status_code == 200
+    shown = response.context["overview"]
+    assert shown.new_leaders_total == len(shown.new_leaders) > 0
 
 
 @pytest.mark.parametrize("size", [3, 40])
@@ -382,3 +384,16 @@ def test_the_person_page_uses_a_fixed_number_of_queries(
     with django_assert_num_queries(14):
         response = client.get(person_url(group_member))
     assert response.status_code == 200
+
+
+def test_the_new_leaders_count_covers_those_not_shown(client, weaver, ladder, monkeypatch):
+    monkeypatch.setattr("members.selectors_relationships.NEW_LEADERS_SHOWN", 2)
+    for index in range(3):
+        services.ladder_step_record(
+            person=PersonFactory(), level=ladder["Leader"], at=days_ago(index + 1), by=weaver
+        )
+    client.force_login(weaver)
+
+    overview = client.get(LADDER).context["overview"]
+
+    assert len(overview.new_leaders) == 2 and overview.new_leaders_total == 3

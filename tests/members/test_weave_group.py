@@ -199,8 +199,8 @@ def test_the_group_page_uses_a_fixed_number_of_queries(
 
     # session, person, roles, coalition; group, its working groups, its caucuses,
     # its people; timeline: stage changes, invitations, email, signatures, meetings,
-    # actions hosted and amplifications (registered by the actions app)
-    with django_assert_num_queries(15):
+    # actions hosted and amplifications given and received (registered by the actions app)
+    with django_assert_num_queries(16):
         response = client.get(page_url(prospect))
     assert len(response.context["timeline"]) >= size
 
