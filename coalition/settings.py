@@ -127,6 +127,11 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # Page queries are short: PostgreSQL's JIT compiles any query whose
+        # estimated cost passes jit_above_cost, which cost tens of milliseconds
+        # on queries that run in a few (the thin-places count at scale).
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 else:
     SQLITE_PATH = Path(env_str("SQLITE_PATH") or BASE_DIR / "var" / "db.sqlite3")
     if str(SQLITE_PATH) != ":memory:":

@@ -109,3 +109,13 @@ def test_with_one_trusted_proxy_allauth_keys_on_the_last_forwarded_hop(settings,
     assert get_adapter(request).get_client_ip(request) == "10.0.0.1"
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
     assert get_adapter(request).get_client_ip(request) == "203.0.113.9"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
