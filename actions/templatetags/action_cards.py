@@ -1,0 +1,104 @@
+"""``{% action_card action %}``: one action as a card, written in Python.
+
+Lists show twenty cards or more; as a template include each card cost about
+0.7 ms (a translated kind looked up through the field's choices, two plural
+sentences, a reversed address), most of a list page's time. The markup is the
+same as the include it replaces; every value a person typed is escaped by
+``format_html``.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from actions.models import ActionKind
+from coalition.reversing import url_for_ids
+from coalition.templatetags.time_zones import local_time
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def action_card(context, action, heading_level=3) -> SafeString:
+    """The card of ``action`` (host group and place loaded); ``amplification_count``
+    shows when the queryset annotated it."""
+    urls = context.render_context.get("action_card_url")
+    if urls is None:
+        urls = context.render_context["action_card_url"] = url_for_ids("actions:detail")
+    level = int(heading_level or 3)
+    parts = [
+        format_html(
+            '<article class="card action-card">\n'
+            '  <h{} class="action-card__title"><a href="{}">{}</a></h{}>\n'
+            '  <p class="action-card__when">{}</p>\n'
+            '  <p class="action-card__meta">{} · {} · {}</p>',
+            level,
+            urls(action.pk),
+            action.title,
+            level,
+            local_time(action.starts_at, action.time_zone),
+            capfirst(_kind(action.kind)),
+            action.host_group.name,
+            action.place.name,
+        )
+    ]
+    if action.origin_system:
+        origin = (
+            format_html(
+                ' · <a href="{}" rel="noopener noreferrer external">{}</a>',
+                action.origin_url,
+                _("at its origin"),
+            )
+            if action.origin_url
+            else ""
+        )
+        parts.append(
+            format_html(
+                '  <p class="action-card__origin">{}{}</p>',
+                _("From %(name)s") % {"name": action.origin_name},
+                origin,
+            )
+        )
+    badges = _badges(action)
+    if badges:
+        parts.append(format_html('  <p class="action-card__badges">{}</p>', badges))
+    counts = ngettext(
+        "%(counter)s person coming", "%(counter)s people coming", action.rsvp_count
+    ) % {"counter": action.rsvp_count}
+    amplified = getattr(action, "amplification_count", None)
+    if amplified is not None:
+        counts = (
+            ngettext("%(counter)s amplification", "%(counter)s amplifications", amplified)
+            % {"counter": amplified}
+            + " · "
+            + counts
+        )
+    parts.append(format_html('  <p class="action-card__counts">{}</p>\n</article>', counts))
+    return format_html_join("\n", "{}", ((part,) for part in parts))
+
+
+def _kind(kind: str) -> str:
+    try:
+        return str(ActionKind(kind).label)
+    except ValueError:
+        return kind
+
+
+def _badges(action) -> SafeString:
+    badges = []
+    if action.visibility == "network":
+        badges.append(("action-badge", _("network only")))
+    elif action.visibility == "group":
+        badges.append(("action-badge", _("group members only")))
+    if action.is_hidden:
+        badges.append(("action-badge action-badge--warning", _("hidden")))
+    if action.status == "cancelled":
+        badges.append(("action-badge action-badge--warning", _("cancelled")))
+    elif action.status == "done":
+        badges.append(("action-badge", _("done")))
+    return format_html_join(" ", '<span class="{}">{}</span>', badges)
