@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,11 +56,24 @@ class Tactic(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # How far it spread among public, shown actions: written by
+    # ``tactic_spread_refresh`` (the rollup job, every 10 minutes), never
+    # counted per request (40,000 adoptions a tactic at scale). ``spread``
+    # holds the months and the first places for the tactic's page.
+    adoption_count = models.PositiveIntegerField(default=0, editable=False)
+    place_count = models.PositiveIntegerField(default=0, editable=False)
+    spread = models.JSONField(default=dict, editable=False)
+    counted_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("tactic")
         verbose_name_plural = _("tactics")
         ordering = ["title"]
+        indexes = [
+            models.Index(
+                F("adoption_count").desc(), "title", "id", name="tactic_most_adopted"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -35,6 +35,11 @@ def rollups_refresh(months: list[str] | None = None) -> int:
     else:
         written = refresh(months=chosen)
     dashboard_warm()
+    if not chosen:
+        # The playbook's stored counts ride on the scheduled run (every 10 minutes).
+        from actions.services.playbook import tactic_spread_refresh
+
+        tactic_spread_refresh()
     return written
 
 
