@@ -70,9 +70,7 @@ class Tactic(models.Model):
         verbose_name_plural = _("tactics")
         ordering = ["title"]
         indexes = [
-            models.Index(
-                F("adoption_count").desc(), "title", "id", name="tactic_most_adopted"
-            )
+            models.Index(F("adoption_count").desc(), "title", "id", name="tactic_most_adopted")
         ]
 
     def __str__(self) -> str:

@@ -74,9 +74,7 @@ def tactic_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def playbook(request: HttpRequest) -> HttpResponse:
-    page = Paginator(tactics_most_adopted(), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(tactics_most_adopted(), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "actions/playbook/list.html", {"page": page})
 
 

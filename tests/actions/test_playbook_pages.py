@@ -1,4 +1,4 @@
-"""The playbook and a tactic's page: adoptions and places, counted among public actions by the rollup job."""
+"""The playbook and a tactic's page: public adoptions and places, counted by the rollup job."""
 
 from __future__ import annotations
 
