@@ -1,0 +1,35 @@
+"""A page-number paginator that counts only up to a limit, for lists that grow with the network.
+
+Django's Paginator counts every row to say "page 3 of 10,000"; past
+``count_limit`` rows this one stops counting (``capped``), so the page says
+"more than" and its numbered pages reach that far; filters narrow the rest.
+A deep page then costs at most ``count_limit`` skipped rows, never the table.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+COUNT_LIMIT = 1000
+
+
+class BoundedPaginator(Paginator):
+    def __init__(self, object_list, per_page, *, count_limit: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count_limit = COUNT_LIMIT if count_limit is None else count_limit
+
+    @cached_property
+    def _bounded(self) -> int:
+        # Without the order: a count has no use for it, and it would sort every row.
+        rows = self.object_list.order_by().values("pk")[: self.count_limit + 1]
+        return rows.count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._bounded, self.count_limit)
+
+    @property
+    def capped(self) -> bool:
+        """More rows match than were counted."""
+        return self._bounded > self.count_limit
