@@ -302,6 +302,35 @@ def _actions(span: Span) -> Iterator[Row]:
         yield metric, "", month, place, value
 
 
+def _public_held(span: Span) -> Iterator[Row]:
+    """Public, shown actions held (done) and the people who took part in them.
+
+    The public impact page's two figures (``impact_overview``), summed from
+    ``RollupTotal`` instead of counting every done action per request. The
+    same actions as ``public_actions_held``: any origin, dated when they took place.
+    """
+    from actions.models import Action, ActionStatus
+    from actions.models import Visibility as ActionVisibility
+
+    rows = (
+        Action.objects.filter(
+            span.moments("starts_at"),
+            visibility=ActionVisibility.PUBLIC,
+            hidden_at__isnull=True,
+            status=ActionStatus.DONE,
+        )
+        .annotate(month=TruncMonth("starts_at"))
+        .order_by()
+        .values("month", "place_id")
+        .annotate(n=Count("id"), people=Coalesce(Sum("participants"), 0))
+    )
+    for row in rows:
+        month = _as_month(row["month"])
+        yield "public_held", "", month, row["place_id"], row["n"]
+        if row["people"]:
+            yield "public_people", "", month, row["place_id"], row["people"]
+
+
 def _tactic_adoptions(span: Span) -> Iterator[Row]:
     """Actions posted from a playbook tactic, by the month they were posted.
 
@@ -550,6 +579,7 @@ SOURCES: list[Source] = [
     Source(("ties",), _ties),
     Source(("actions", "letters", "turnout"), _actions),
     Source(("tactic_adoptions",), _tactic_adoptions),
+    Source(("public_held", "public_people"), _public_held),
     Source(("initiatives",), _initiatives),
     Source(("followed",), _followed),
     Source(("amplification_given", "amplification_received"), _amplification),
