@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from actions.models import Action, ActionStatus
 from actions.selectors import actions_public, actions_visible_to
@@ -191,9 +192,11 @@ def impact_overview() -> Impact:
         )
         .order_by("-starts_at")[:IMPACT_DAYS]
     )  # fmt: skip
+    # Held actions have started: bounded at now, the (visibility, start) index is
+    # read backwards from today, not across every planned action first.
     mapped = list(
         public_actions_held()
-        .filter(latitude__isnull=False, longitude__isnull=False)
+        .filter(latitude__isnull=False, longitude__isnull=False, starts_at__lte=timezone.now())
         .select_related("place")
         .only("id", "title", "starts_at", "kind", "place__name")
         .order_by("-starts_at", "-id")[:IMPACT_MAP_LIST]
