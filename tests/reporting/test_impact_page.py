@@ -152,3 +152,22 @@ def test_the_counts_follow_the_rollups_not_each_request(client, group, place):
 
     assert (before.actions_held, after.actions_held) == (2, 3)
     assert after.participants == 0 + 1 + 9
+
+
+def test_rollups_built_before_the_public_counts_get_them_on_the_next_scheduled_run(
+    client, group, place
+):
+    from reporting.models import Rollup, RollupTotal
+    from reporting.tasks import rollups_refresh as scheduled_refresh
+
+    _fill(group, place, 2)
+    make_action(group, title="Long ago", days_ahead=-400, status="done", participants=5)
+    rollups_rebuild()
+    # A database whose rollups were built before these metrics existed.
+    Rollup.objects.filter(metric__in=["public_held", "public_people"]).delete()
+    RollupTotal.objects.filter(metric__in=["public_held", "public_people"]).delete()
+
+    scheduled_refresh()
+
+    impact = client.get(URL).context["impact"]
+    assert (impact.actions_held, impact.participants) == (3, 0 + 1 + 5)
