@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,11 +56,22 @@ class Tactic(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # How far it spread among public, shown actions: written by
+    # ``tactic_spread_refresh`` (the rollup job, every 10 minutes), never
+    # counted per request (40,000 adoptions a tactic at scale). ``spread``
+    # holds the months and the first places for the tactic's page.
+    adoption_count = models.PositiveIntegerField(default=0, editable=False)
+    place_count = models.PositiveIntegerField(default=0, editable=False)
+    spread = models.JSONField(default=dict, editable=False)
+    counted_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("tactic")
         verbose_name_plural = _("tactics")
         ordering = ["title"]
+        indexes = [
+            models.Index(F("adoption_count").desc(), "title", "id", name="tactic_most_adopted")
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -180,6 +191,13 @@ class Action(models.Model):
             models.Index(
                 fields=["ends_at", "starts_at", "visibility", "hidden_at", "host_group"],
                 name="action_end_visibility",
+            ),
+            # Not ended yet, joined to other rows by id (open support requests):
+            # read from this index alone, without visiting 30,000 upcoming actions.
+            models.Index(
+                fields=["ends_at"],
+                include=["id", "starts_at", "status", "visibility", "hidden_at"],
+                name="action_end_cover",
             ),
         ]
         constraints = [

@@ -1,12 +1,11 @@
-"""Reads for the playbook: tactics, and how far each spread among the actions one may see."""
+"""Reads for the playbook: tactics, how far each spread (stored counts), its latest adoptions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, IntegerField, Min, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import QuerySet
 
 from actions.models import Action, Tactic
 from actions.selectors import actions_visible_to
@@ -22,26 +21,14 @@ def _adoptions(user) -> QuerySet[Action]:
     return actions_visible_to(user).filter(tactic__isnull=False)
 
 
-def tactics_with_adoptions(user) -> QuerySet[Tactic]:
-    """Every tactic with ``adoption_count`` and ``place_count`` among the actions ``user`` sees.
+def tactics_most_adopted() -> QuerySet[Tactic]:
+    """Every tactic, most adopted first, with its stored ``adoption_count`` and ``place_count``.
 
-    Counted in correlated subqueries on the (tactic, starts_at) index, inside
-    the one query that lists the tactics; most adopted first.
+    The counts are public adoptions written by ``tactic_spread_refresh``
+    (the rollup job), the same for every reader: counting them per request
+    read tens of thousands of actions per tactic.
     """
-    per_tactic = _adoptions(user).filter(tactic=OuterRef("pk")).order_by().values("tactic")
-    return Tactic.objects.annotate(
-        adoption_count=Coalesce(
-            Subquery(per_tactic.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
-            0,
-        ),
-        place_count=Coalesce(
-            Subquery(
-                per_tactic.annotate(n=Count("place", distinct=True)).values("n"),
-                output_field=IntegerField(),
-            ),
-            0,
-        ),
-    ).order_by("-adoption_count", "title", "pk")
+    return Tactic.objects.defer("spread").order_by("-adoption_count", "title", "pk")
 
 
 def tactic_by_slug(slug: str) -> Tactic | None:
@@ -61,18 +48,12 @@ class MonthCount:
     count: int
 
 
-def tactic_adoptions_by_month(tactic: Tactic, user) -> list[MonthCount]:
-    """How many visible actions used the tactic, per month they took place, oldest first."""
-    rows = (
-        _adoptions(user)
-        .filter(tactic=tactic)
-        .annotate(month=TruncMonth("starts_at"))
-        .order_by()
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by("month")
-    )
-    return [MonthCount(row["month"], row["n"]) for row in rows]
+def tactic_adoptions_by_month(tactic: Tactic) -> list[MonthCount]:
+    """Public adoptions per month they took place, oldest first (as last counted)."""
+    return [
+        MonthCount(datetime.fromisoformat(month), count)
+        for month, count in tactic.spread.get("months", [])
+    ]
 
 
 @dataclass(frozen=True)
@@ -83,17 +64,12 @@ class PlaceSpread:
     count: int
 
 
-def tactic_places(tactic: Tactic, user) -> tuple[list[PlaceSpread], bool]:
+def tactic_places(tactic: Tactic) -> tuple[list[PlaceSpread], bool]:
     """The places the tactic spread to, in the order it reached them, and whether some were cut."""
-    rows = list(
-        _adoptions(user)
-        .filter(tactic=tactic)
-        .order_by()
-        .values("place_id", "place__name")
-        .annotate(first=Min("starts_at"), n=Count("pk"))
-        .order_by("first", "place__name")[: PLACES_SHOWN + 1]
-    )
-    spread = [PlaceSpread(r["place_id"], r["place__name"], r["first"], r["n"]) for r in rows]
+    spread = [
+        PlaceSpread(place_id, name, datetime.fromisoformat(first), count)
+        for place_id, name, first, count in tactic.spread.get("places", [])
+    ]
     return spread[:PLACES_SHOWN], len(spread) > PLACES_SHOWN
 
 

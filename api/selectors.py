@@ -16,7 +16,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from actions.models import Action, Amplification, Participation, Tactic
 from actions.selectors import actions_visible_to
-from actions.selectors_playbook import tactics_with_adoptions
+from actions.selectors_playbook import tactics_most_adopted
 from coalition.models import Place
 from coalition.permissions import can_see_dashboard, can_weave, memberships_of
 from convergence.models import DayOfAction, Event
@@ -44,8 +44,8 @@ def groups_for_api(user) -> QuerySet[Group]:
 
 
 def tactics_for_api(user) -> QuerySet[Tactic]:
-    """The playbook, with adoptions counted among the actions ``user`` sees."""
-    return tactics_with_adoptions(user)
+    """The playbook, with its stored counts of public adoptions (the same for everyone)."""
+    return tactics_most_adopted()
 
 
 def actions_for_api(user) -> QuerySet[Action]:

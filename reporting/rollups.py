@@ -302,6 +302,35 @@ def _actions(span: Span) -> Iterator[Row]:
         yield metric, "", month, place, value
 
 
+def _public_held(span: Span) -> Iterator[Row]:
+    """Public, shown actions held (done) and the people who took part in them.
+
+    The public impact page's two figures (``impact_overview``), summed from
+    ``RollupTotal`` instead of counting every done action per request. The
+    same actions as ``public_actions_held``: any origin, dated when they took place.
+    """
+    from actions.models import Action, ActionStatus
+    from actions.models import Visibility as ActionVisibility
+
+    rows = (
+        Action.objects.filter(
+            span.moments("starts_at"),
+            visibility=ActionVisibility.PUBLIC,
+            hidden_at__isnull=True,
+            status=ActionStatus.DONE,
+        )
+        .annotate(month=TruncMonth("starts_at"))
+        .order_by()
+        .values("month", "place_id")
+        .annotate(n=Count("id"), people=Coalesce(Sum("participants"), 0))
+    )
+    for row in rows:
+        month = _as_month(row["month"])
+        yield "public_held", "", month, row["place_id"], row["n"]
+        if row["people"]:
+            yield "public_people", "", month, row["place_id"], row["people"]
+
+
 def _tactic_adoptions(span: Span) -> Iterator[Row]:
     """Actions posted from a playbook tactic, by the month they were posted.
 
@@ -550,6 +579,7 @@ SOURCES: list[Source] = [
     Source(("ties",), _ties),
     Source(("actions", "letters", "turnout"), _actions),
     Source(("tactic_adoptions",), _tactic_adoptions),
+    Source(("public_held", "public_people"), _public_held),
     Source(("initiatives",), _initiatives),
     Source(("followed",), _followed),
     Source(("amplification_given", "amplification_received"), _amplification),
@@ -577,12 +607,15 @@ def _contiguous(months: list[datetime.date]) -> list[list[datetime.date]]:
     return runs
 
 
-def rollups_refresh(*, months: list[datetime.date] | None = None) -> int:
+def rollups_refresh(
+    *, months: list[datetime.date] | None = None, metrics: set[str] | None = None
+) -> int:
     """Recompute every rollup of ``months`` (default: the previous and the current month).
 
     Returns the number of rows written. Each metric's rows for a run of
     consecutive months are replaced inside one transaction (delete, then one
     bulk insert), so readers see either the old or the new figures.
+    ``metrics``: only the sources of these metrics (a metric added later).
     """
     from reporting.models import Rollup
 
@@ -593,6 +626,8 @@ def rollups_refresh(*, months: list[datetime.date] | None = None) -> int:
     for run in _contiguous(wanted):
         span = Span(run)
         for source in SOURCES:
+            if metrics is not None and not metrics & set(source.metrics):
+                continue
             covered = [current] if source.current_month_only else run
             if source.current_month_only and current not in run:
                 continue
@@ -712,6 +747,29 @@ def first_record_month() -> datetime.date:
     ]
     found = [month_start(value) for value in candidates if value is not None]
     return min(found, default=month_start(timezone.localdate()))
+
+
+# Metrics added after a database's rollups were built: filled for every month
+# by the first scheduled refresh that finds none (``rollups_fill_missing``).
+LATER_METRICS = ("public_held",)
+
+
+def rollups_fill_missing() -> int:
+    """Fill, for every month, the sources of ``LATER_METRICS`` the rollups never held.
+
+    Cheap when done (one indexed read per metric); returns the rows written.
+    """
+    from actions.models import Action
+    from reporting.models import Rollup
+
+    missing = {m for m in LATER_METRICS if not Rollup.objects.filter(metric=m).exists()}
+    if not missing:
+        return 0
+    last = month_start(timezone.localdate())
+    furthest = Action.objects.order_by("-starts_at").values_list("starts_at", flat=True).first()
+    if furthest is not None:
+        last = max(last, month_start(furthest))
+    return rollups_refresh(months=months_from(first_record_month(), last), metrics=missing)
 
 
 def rollups_rebuild() -> int:

@@ -33,8 +33,19 @@ def rollups_refresh(months: list[str] | None = None) -> int:
         # from before them): every month, not just the last two.
         written = rollups_rebuild()
     else:
-        written = refresh(months=chosen)
+        written = 0
+        if not chosen:
+            # Before the usual months: those would make the new metric look present.
+            from reporting.rollups import rollups_fill_missing
+
+            written += rollups_fill_missing()
+        written += refresh(months=chosen)
     dashboard_warm()
+    if not chosen:
+        # The playbook's stored counts ride on the scheduled run (every 10 minutes).
+        from actions.services.playbook import tactic_spread_refresh
+
+        tactic_spread_refresh()
     return written
 
 

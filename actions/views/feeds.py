@@ -22,7 +22,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from actions.calendars import calendar_of
+from actions.calendars import calendar_of, calendar_of_cached
+from actions.selectors_calendar import actions_for_place_calendar
 from actions.selectors_listing import action_for, actions_for_calendar, actions_for_feed
 from actions.services.posting import without_control_characters
 from coalition.models import Coalition, Place
@@ -122,8 +123,8 @@ def _place_or_network(place: Place | None) -> HttpResponse:
     name = _coalition_name()
     if place is not None:
         name = _("%(coalition)s – %(place)s") % {"coalition": name, "place": place.name}
-    body = calendar_of(
-        actions_for_calendar(place=place),
+    body = calendar_of_cached(
+        actions_for_place_calendar(place=place),
         name=name,
         description=_("Public actions of the network's groups."),
     )
@@ -138,7 +139,7 @@ def group_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     group = group_public(slug, AnonymousUser())
     if group is None:
         raise Http404
-    body = calendar_of(
+    body = calendar_of_cached(
         actions_for_calendar(group=group),
         name=_("Actions of %(group)s") % {"group": group.name},
     )

@@ -25,7 +25,6 @@ the stylesheet), and popups are built as DOM nodes, never from HTML text.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -42,6 +41,7 @@ from actions.selectors_listing import (
 )
 from coalition.forms import id_from
 from coalition.geo import area_around, place_area
+from coalition.paging import BoundedPaginator
 
 ACTIONS_PER_PAGE = 30
 
@@ -52,7 +52,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
         request.GET or None, choices=listing_choices(request.GET), with_bbox=True
     )
     filters = form.filters()
-    page = Paginator(actions_on_map(request.user, filters), ACTIONS_PER_PAGE).get_page(
+    page = BoundedPaginator(actions_on_map(request.user, filters), ACTIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     focus = map_focus(request.user, id_from(request.GET.get("focus", "")))

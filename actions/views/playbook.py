@@ -20,7 +20,7 @@ from actions.selectors_playbook import (
     tactic_by_slug,
     tactic_places,
     tactic_recent_adoptions,
-    tactics_with_adoptions,
+    tactics_most_adopted,
 )
 from actions.services.participation import action_url
 from actions.services.playbook import tactic_create
@@ -74,9 +74,7 @@ def tactic_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def playbook(request: HttpRequest) -> HttpResponse:
-    page = Paginator(tactics_with_adoptions(request.user), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(tactics_most_adopted(), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "actions/playbook/list.html", {"page": page})
 
 
@@ -88,8 +86,8 @@ def tactic(request: HttpRequest, slug: str) -> HttpResponse:
     source = found.source_action
     if source is not None and not can_see_action(request.user, source):
         source = None
-    months = tactic_adoptions_by_month(found, request.user)
-    places, places_cut = tactic_places(found, request.user)
+    months = tactic_adoptions_by_month(found)
+    places, places_cut = tactic_places(found)
     return render(
         request,
         "actions/playbook/tactic.html",
@@ -99,9 +97,9 @@ def tactic(request: HttpRequest, slug: str) -> HttpResponse:
             "source_url": action_url(source) if source else "",
             "months": months,
             "month_max": max((month.count for month in months), default=0),
-            "adoption_count": sum(month.count for month in months),
+            "adoption_count": found.adoption_count,
             "places": places,
-            "place_count": len(places),
+            "place_count": found.place_count,
             "places_cut": places_cut,
             "recent": [
                 (action, action_url(action))

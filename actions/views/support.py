@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -35,6 +34,7 @@ from actions.services.support import (
 )
 from actions.views.amplify import group_acted_for, visible_action
 from coalition.errors import RuleBroken
+from coalition.paging import BoundedPaginator
 from coalition.permissions import can_edit_action
 from coalition.responses import form_status
 
@@ -191,7 +191,7 @@ def support_list(request: HttpRequest) -> HttpResponse:
         place = form.cleaned_data["place"]
         kind = form.cleaned_data["kind"] or None
     requests = support_open_for(request.user, place=place, kind=kind)
-    page = Paginator(requests, OPEN_REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(requests, OPEN_REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -151,7 +151,7 @@ def test_the_panel_uses_a_fixed_number_of_queries(
     memberships_of(viewer)
     roles_of(viewer)
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         html = amplification_group_panel(http, listed)
 
     assert "Amplification given and received" in html

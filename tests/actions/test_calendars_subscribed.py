@@ -11,7 +11,8 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from actions.models import Action, Amplification, AmplificationKind
-from actions.selectors_listing import CALENDAR_ENTRIES
+from actions.selectors_calendar import actions_for_place_calendar
+from actions.selectors_listing import CALENDAR_ENTRIES, actions_for_calendar
 from actions.services.posting import action_update
 from coalition.models import PlaceKind
 from convergence.models import Event
@@ -132,6 +133,33 @@ def test_the_feed_keeps_a_month_back_and_a_year_ahead(client, group):
     ]
 
 
+def test_an_action_still_going_from_before_the_window_comes_first(client, group, place):
+    now = timezone.now()
+    make_action(group, title="Tomorrow", days_ahead=1)
+    make_action(
+        group, title="Season-long vigil", starts_at=now - timedelta(days=90),
+        ends_at=now + timedelta(days=10),
+    )  # fmt: skip
+    make_action(
+        group, title="Ended vigil", starts_at=now - timedelta(days=90),
+        ends_at=now - timedelta(days=40),
+    )  # fmt: skip
+    make_action(group, title="Private", days_ahead=2, visibility="group")
+
+    assert list(_events(client.get(NETWORK))) == ["Season-long vigil", "Tomorrow"]
+    for where in (None, place):
+        assert actions_for_place_calendar(place=where) == actions_for_calendar(place=where)
+
+
+def test_the_same_entries_give_the_same_file_and_a_change_a_new_one(client, group, group_admin):
+    action = make_action(group, title="Repair café", by=group_admin)
+    first, again = client.get(NETWORK).content, client.get(NETWORK).content
+    Action.objects.filter(pk=action.pk).update(title="Repair café and soup")  # no new sequence
+
+    assert first == again
+    assert "Repair café and soup" in _events(client.get(NETWORK))
+
+
 def test_a_place_feed_holds_the_place_and_everything_under_it(client, group, place):
     harbour = make_place("Harbourside", PlaceKind.NEIGHBOURHOOD, parent=place)
     elsewhere = make_place("Elsewhere")
@@ -194,8 +222,9 @@ def test_a_feed_costs_the_same_queries_for_3_or_30_actions(
     }.get(url, url)
     for _number in range(3):
         make_action(group)
-    # The place or group, the coalition's name, the actions.
-    with django_assert_max_num_queries(3) as small:
+    # The place or group, the coalition's name, the actions (two parts for a place
+    # or the network: those still going from before the window, those starting in it).
+    with django_assert_max_num_queries(4) as small:
         client.get(url)
     for _number in range(27):
         make_action(group)

@@ -154,13 +154,25 @@ def test_the_page_costs_the_same_queries_for_3_or_40_actions(
         for number in range(count):
             _paris(group, title=f"Walk {number}", days_ahead=number - 5)
 
-    # Coalition name, filters' choices (3), the count and the page.
+    # Coalition name, filters' choices (3), the count (bounded) and the page.
     add(3)
     with django_assert_num_queries(6):
         client.get(PAGE, {"bbox": PARIS_BOX})
     add(37)
     with django_assert_num_queries(6):
         client.get(PAGE, {"bbox": PARIS_BOX})
+
+
+def test_past_the_count_limit_the_page_list_stops_counting(client, group, monkeypatch):
+    monkeypatch.setattr("coalition.paging.COUNT_LIMIT", 31)
+    for number in range(35):
+        _paris(group, title=f"Walk {number}", days_ahead=number - 5)
+
+    page = client.get(PAGE, {"bbox": PARIS_BOX})
+
+    assert page.context["page"].paginator.capped
+    assert "Page 1 of" not in page.content.decode()
+    assert 'rel="next"' in page.content.decode()
 
 
 def test_a_bad_area_on_the_page_is_a_form_error(client):
