@@ -66,6 +66,8 @@ class Page(NamedTuple):
     name: str
     path: str
     who: str = ""
+    # Statuses that are the page's right answer here.
+    expect: tuple[int, ...] = (200,)
 
 
 # Who opens the pages behind login: the demo logins (coalition/demo.py), which
@@ -86,7 +88,9 @@ PAGES: list[Page] = [
     Page("floor", "/bench/floor"),
     # The public.
     Page("home", "/"),
-    Page("healthz", "/healthz"),
+    # 503 "scheduler never ticked": the bench runs a worker but no beat, so that
+    # scheduled jobs (the rollups at scale take minutes) never run under the load.
+    Page("healthz", "/healthz", expect=(200, 503)),
     Page("statement", "/statement/"),
     Page("actions", "/actions/"),
     # A deep page of the list (clamped to the last page on small data).
@@ -943,10 +947,11 @@ def summarise(page: Page, raw: dict[str, Any], queries: dict[str, Any], email: s
     errors = (
         raw["failures"]
         + raw.get("timeouts", 0)
-        + sum(n for code, n in raw["statuses"].items() if code >= 400)
+        + sum(n for code, n in raw["statuses"].items() if code not in page.expect)
     )
     return {
         "name": page.name,
+        "expect": list(page.expect),
         "path": page.path,
         "login": email or None,
         "requests": len(ordered),
@@ -1281,7 +1286,11 @@ def run(args: argparse.Namespace) -> int:
 
     # A page answering 200 in the test client but failing under load, or not
     # answering 200 at all, makes its row meaningless: say so and fail.
-    suspect = [row["name"] for row in rows if row["errors"] or row["status_in_test_client"] != 200]
+    suspect = [
+        row["name"]
+        for row in rows
+        if row["errors"] or row["status_in_test_client"] not in row.get("expect", [200])
+    ]
     if suspect:
         print(f"bench: check these pages, they did not answer 200 throughout: {', '.join(suspect)}")
         return 1
