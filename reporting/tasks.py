@@ -28,9 +28,9 @@ def rollups_refresh(months: list[str] | None = None) -> int:
     chosen = [date.fromisoformat(month) for month in months] if months else None
     if chosen:
         pending_clear(chosen)  # changes from now on queue a new run
-    if not chosen and rollups_token() is None:
+    if rollups_token() is None:
         # Never refreshed since the totals existed (a new database, or an upgrade
-        # from before them): every month, not just the last two.
+        # from before them): every month, not just the ones asked for.
         written = rollups_rebuild()
     else:
         written = 0

@@ -183,3 +183,14 @@ def test_a_shared_cache_is_warmed_with_the_default_view_after_the_refresh(tree, 
     assert figures["wins_total"] == 1
     assert not [q for q in reads.captured_queries if "rolluptotal" in q["sql"].lower()]
     cache.clear()
+
+
+def test_a_first_refresh_asked_for_one_month_still_rebuilds_every_month(tree):
+    win(tree["alpha"], day=dt.date(2024, 1, 5))
+    win(tree["beta"])
+    RollupState.objects.all().delete()
+
+    rollups_refresh_task.delay(months=[MAR.isoformat()])
+
+    assert totals_of(tree["north"].pk, dt.date(2024, 1, 1)) == 1
+    assert totals(tree["north"].pk) == {"full": 1}
