@@ -81,6 +81,12 @@ def test_claims_left_by_a_dead_worker_and_two_runs_at_once_give_one_digest_each(
 
     tasks.digests_due.delay()
     tasks.digests_due.delay()
+    # The worker runs tasks side by side: the sentinel alone can overtake a run
+    # still sending. Wait until every digest is sent, then for the sentinel.
+    wait_for(
+        lambda: Digest.objects.filter(status=DigestStatus.SENT).count() == len(people),
+        timeout=60,
+    )
     _sentinel(mail_dir, "digests")
 
     assert _received(mail_dir, "digest.example.org") == Counter(
