@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
 
@@ -44,3 +48,23 @@ class RetryAfterMiddleware:
             response.status_code = 429
             response["Retry-After"] = str(int(wait))
         return response
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that a session the database could not save is that database error.
+
+    Django turns any failure to update a session row into "Bad Request"
+    (``SessionInterrupted``, meant for a session deleted by a concurrent logout).
+    When the cause is the database being out of reach, the person did nothing
+    wrong: the error goes on as what it is, and is answered as the outage it is.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        try:
+            return super().process_response(request, response)
+        except SessionInterrupted as interrupted:
+            update = interrupted.__context__
+            cause = update.__context__ if isinstance(update, UpdateError) else None
+            if isinstance(cause, DatabaseError):
+                raise cause from interrupted
+            raise
