@@ -148,6 +148,69 @@ def test_the_pages_render_on_the_scale_data(client):
         assert client.get(path).status_code == 200, path
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_that_deadlocks_with_a_running_task_tries_again():
+    """A worker's transaction reading two tables can deadlock the flush's TRUNCATE
+    (it failed CI once); PostgreSQL may cancel the flush, which must then retry."""
+    import contextlib
+    import threading
+
+    import psycopg2
+    from django.core.management.color import no_style
+    from django.core.management.sql import sql_flush
+    from psycopg2.sql import SQL, Identifier
+
+    truncate = next(s for s in sql_flush(no_style(), connection) if s.startswith("TRUNCATE"))
+    tables = [
+        name.strip('"')
+        for name in truncate.split(" ", 1)[1].split(" RESTART")[0].rstrip(";").split(", ")
+    ]
+    first, last = tables[0], tables[-1]
+    one_row = SQL("SELECT 1 FROM {} LIMIT 1")
+    settings_dict = connection.settings_dict
+    task = psycopg2.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        host=settings_dict["HOST"] or None,
+        port=settings_dict["PORT"] or None,
+        password=settings_dict["PASSWORD"] or None,
+    )
+    watcher = psycopg2.connect(task.dsn)
+    watcher.autocommit = True
+
+    def running_task():
+        with task.cursor() as cursor:
+            cursor.execute(one_row.format(Identifier(last)))  # holds the last table
+            for _ in range(200):  # until the flush waits for that table
+                with watcher.cursor() as probe:
+                    probe.execute(
+                        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                        "WHERE NOT l.granted AND c.relname = %s",
+                        [last],
+                    )
+                    if probe.fetchone()[0]:
+                        break
+                threading.Event().wait(0.05)
+            # ...and now wants the first, which the flush holds. Should PostgreSQL
+            # cancel this side instead, the flush simply went through.
+            with contextlib.suppress(psycopg2.Error):
+                cursor.execute(one_row.format(Identifier(first)))
+        task.commit()
+
+    thread = threading.Thread(target=running_task)
+    thread.start()
+    try:
+        out = _seed("--flush", "--no-rollups")
+    finally:
+        thread.join(timeout=30)
+        task.close()
+        watcher.close()
+
+    assert "Scale data ready" in out
+    assert Group.objects.filter(slug__startswith="scale-").count() == 20
+
+
 @pytest.mark.django_db
 def test_it_refuses_sqlite_with_a_clear_message():
     if connection.vendor == "postgresql":

@@ -41,6 +41,7 @@ DEFAULTS = {
     "days": 50,
 }
 YEARS = 5
+FLUSH_ATTEMPTS = 3
 # Slugs of the scale data start with this: its presence means "already seeded".
 SLUG_PREFIX = "scale-"
 MAIL_DOMAIN = "scale.example.org"  # invented addresses only
@@ -223,7 +224,7 @@ class Command(BaseCommand):
             self._vacuum("reporting_rolluptotal")
             return
         if options["flush"]:
-            self._timed("flush", lambda: call_command("flush", interactive=False, verbosity=0))
+            self._timed("flush", self._flush)
         if Group.objects.filter(slug__startswith=SLUG_PREFIX).exists():
             if options["if_missing"]:
                 # A database seeded before the benchmark measured group admins
@@ -249,6 +250,24 @@ class Command(BaseCommand):
         for name, rows, seconds in self.timings:
             self.stdout.write(f"{name:<32} {rows:>10,} {seconds:>8.1f}")
         self.stdout.write(self.style.SUCCESS(f"Scale data ready in {total:.0f} s."))
+
+    def _flush(self) -> None:
+        """Empty every table, trying again when a running worker's transaction deadlocks it.
+
+        TRUNCATE takes each table's exclusive lock in turn; a Celery task
+        reading two of those tables at that moment deadlocks with it, and
+        PostgreSQL may choose the flush as the one to cancel. The task ends
+        soon after, so a second try goes through.
+        """
+        for attempt in range(1, FLUSH_ATTEMPTS + 1):
+            try:
+                call_command("flush", interactive=False, verbosity=0)
+                return
+            except CommandError:
+                if attempt == FLUSH_ATTEMPTS:
+                    raise
+                self.stdout.write("The flush met another session's locks; trying again.")
+                time.sleep(attempt)
 
     def _vacuum(self, table: str = "") -> None:
         """VACUUM (ANALYZE): fresh statistics and visibility maps for what was just loaded.
