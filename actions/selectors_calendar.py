@@ -27,16 +27,22 @@ from coalition.selectors import in_place
 
 
 def actions_for_place_calendar(
-    *, place: Place | None = None, now: datetime | None = None
-) -> list[Action]:
+    *,
+    place: Place | None = None,
+    now: datetime | None = None,
+    fields: tuple[str, ...] | None = None,
+) -> list[Action] | list[tuple]:
     """Public, shown actions in ``place`` (or the network) for its calendar, cancelled included.
 
     Two queries whatever the size of the network; the same actions, in the
-    same order, as ``actions_for_calendar(place=place)``.
+    same order, as ``actions_for_calendar(place=place)``. With ``fields``,
+    rows of those values instead of actions.
     """
     now = now or timezone.now()
     since, until = now - CALENDAR_PAST, now + CALENDAR_AHEAD
     shown = actions_public().filter(in_place(place)).select_related("host_group", "place")
+    if fields is not None:
+        shown = shown.values_list(*fields)
     soonest = ("starts_at", "id")
     # Ordered by an expression, so the planner reads them from the (end, start, …)
     # index instead of walking every past action along the start index.

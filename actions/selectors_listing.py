@@ -594,12 +594,14 @@ def actions_for_calendar(
     within: Q | None = None,
     bounded: bool = True,
     now: datetime | None = None,
-) -> list[Action]:
+    fields: tuple[str, ...] | None = None,
+) -> list[Action] | list[tuple]:
     """Public, not hidden actions for a subscribed calendar (one query), cancelled included.
 
     ``group``: hosted or co-hosted by it; ``place``: in it or under it;
     ``within``: any other condition (a day's events). ``bounded`` keeps the
     window above; a day of action's own window bounds its feed instead.
+    With ``fields``, rows of those values instead of actions.
     """
     now = now or timezone.now()
     q = in_place(place) & (within or Q())
@@ -608,9 +610,7 @@ def actions_for_calendar(
         q &= Q(host_group=group) | Q(pk__in=cohosted.values("action_id"))
     if bounded:
         q &= Q(ends_at__gte=now - CALENDAR_PAST, starts_at__lte=now + CALENDAR_AHEAD)
-    return list(
-        actions_public()
-        .filter(q)
-        .select_related("host_group", "place")
-        .order_by("starts_at", "id")[:CALENDAR_ENTRIES]
-    )
+    chosen = actions_public().filter(q).select_related("host_group", "place")
+    if fields is not None:
+        chosen = chosen.values_list(*fields)
+    return list(chosen.order_by("starts_at", "id")[:CALENDAR_ENTRIES])

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from actions.models import Action, ActionStatus, SupportRequest
 from actions.selectors import actions_visible_q
 from actions.selectors_listing import posting_groups
 from coalition.models import Place
+from coalition.paging import BoundedPaginator
 from coalition.place_cover import paths_above
 from coalition.place_pick import MATCHES_LOADED
 from coalition.selectors import places_matching
@@ -27,7 +28,9 @@ from convergence.selectors import days_visible_to
 from convergence.services.days import ANNOUNCED_STAGES
 from members.models import Group
 
-PER_PAGE = 50
+# Four lists share the page: 20 rows each keep it short enough to read and to
+# render, and the pages and the CSV export reach the rest.
+PER_PAGE = 20
 # The select of places to narrow to lists this many, in tree order; a deeper
 # place past them is still accepted by its id (see covered_place).
 PLACE_CHOICES_MAX = 500
@@ -212,10 +215,10 @@ def coordination(
     day: DayOfAction, user, *, place: Place | None, sort: str, pages: dict[str, str | None]
 ) -> Coordination:
     """The four lists of the coordination view, each paginated (two queries each, three
-    for the support list)."""
+    for the support list). Counts stop past ``COUNT_LIMIT`` rows ("more than")."""
 
     def page(queryset, key: str) -> Page:
-        return Paginator(queryset, PER_PAGE).get_page(pages.get(key))
+        return BoundedPaginator(queryset, PER_PAGE).get_page(pages.get(key))
 
     return Coordination(
         places=page(places_without_event(day, place), "places_page"),

@@ -124,7 +124,7 @@ def _place_or_network(place: Place | None) -> HttpResponse:
     if place is not None:
         name = _("%(coalition)s – %(place)s") % {"coalition": name, "place": place.name}
     body = calendar_of_cached(
-        actions_for_place_calendar(place=place),
+        lambda fields: actions_for_place_calendar(place=place, fields=fields),
         name=name,
         description=_("Public actions of the network's groups."),
     )
@@ -140,7 +140,7 @@ def group_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     if group is None:
         raise Http404
     body = calendar_of_cached(
-        actions_for_calendar(group=group),
+        lambda fields: actions_for_calendar(group=group, fields=fields),
         name=_("Actions of %(group)s") % {"group": group.name},
     )
     return calendar_response(body, filename=f"{group.slug}.ics")

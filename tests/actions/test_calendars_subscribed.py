@@ -222,13 +222,19 @@ def test_a_feed_costs_the_same_queries_for_3_or_30_actions(
     }.get(url, url)
     for _number in range(3):
         make_action(group)
-    # The place or group, the coalition's name, the actions (two parts for a place
-    # or the network: those still going from before the window, those starting in it).
-    with django_assert_max_num_queries(4) as small:
+    # The place or group, the coalition's name, the entries' values for the cache
+    # key, and on a miss the actions themselves (each in two parts for a place or
+    # the network: those still going from before the window, those starting in it).
+    with django_assert_max_num_queries(6) as small:
         client.get(url)
     for _number in range(27):
         make_action(group)
     with django_assert_num_queries(len(small.captured_queries)):
+        assert len(Calendar.from_ical(client.get(url).content).events) == 30
+    # The same entries again: the file comes from the cache, and no action is built.
+    with django_assert_num_queries(
+        len(small.captured_queries) - (1 if url == _group_calendar(listed) else 2)
+    ):
         assert len(Calendar.from_ical(client.get(url).content).events) == 30
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from actions.models import ActionStatus, SupportRequest
 from coalition.models import PlaceKind
 from convergence.models import DayOfAction, DayStatus, Event
+from convergence.selectors_coordinate import PER_PAGE
 from members.models import Stage
 from tests.factories import GroupFactory, make_action, make_day, make_place
 
@@ -425,18 +426,34 @@ def test_a_group_only_event_is_not_listed_to_a_coordinator_outside_the_group(
 def test_the_lists_are_paginated(client, coordinator, network):
     places, groups = network
     day = make_day(places=[places["alder"]])
-    for n in range(55):
+    for n in range(PER_PAGE + 5):
         _event(day, groups["alder"], title=f"Event {n:02}")
     client.force_login(coordinator)
 
     first = _coordinate(client, day, sort="title")
     second = _coordinate(client, day, sort="title", rsvps_page=2)
 
-    assert len(first.context["lists"].rsvps.object_list) == 50
+    assert len(first.context["lists"].rsvps.object_list) == PER_PAGE
     assert [e.action.title for e in second.context["lists"].rsvps.object_list] == [
-        f"Event {n}" for n in range(50, 55)
+        f"Event {n:02}" for n in range(PER_PAGE, PER_PAGE + 5)
     ]
     assert "rsvps_page=2" in first.content.decode()
+
+
+def test_a_list_past_the_count_limit_says_more_than(client, coordinator, network, monkeypatch):
+    monkeypatch.setattr("coalition.paging.COUNT_LIMIT", 3)
+    monkeypatch.setattr("convergence.selectors_coordinate.PER_PAGE", 2)
+    places, groups = network
+    day = make_day(places=[places["alder"]])
+    for n in range(5):
+        _event(day, groups["alder"], title=f"Event {n:02}")
+    client.force_login(coordinator)
+
+    page = _coordinate(client, day).content.decode()
+
+    assert "More than 3 events" in page
+    assert "Page 1 of" not in page
+    assert "rsvps_page=2" in page
 
 
 def _crowd(day, places, groups, size: int) -> None:
