@@ -102,3 +102,87 @@ def _badges(action) -> SafeString:
     elif action.status == "done":
         badges.append(("action-badge", _("done")))
     return format_html_join(" ", '<span class="{}">{}</span>', badges)
+
+
+@register.simple_tag
+def day_event_card(event, action_prefix: str) -> SafeString:
+    """One event of a day, in the day's list by place, written in Python for the same reason.
+
+    ``event`` is an action with host group and place loaded and ``rsvp_refusal``
+    set by the view; ``action_prefix`` the actions' address up to the id,
+    reversed once per page. The RSVP form opens on demand on the event's own
+    RSVP page: a page of events renders no form at all.
+    """
+    url = f"{action_prefix}{event.pk}/"
+    meta = format_html("{} · {}", capfirst(_kind(event.kind)), event.host_group.name)
+    if event.address:
+        meta = format_html("{} · {}", meta, event.address)
+    parts = [
+        format_html(
+            '<article class="card action-card day-event" id="event-{}">\n'
+            '  <h4 class="action-card__title"><a href="{}">{}</a></h4>\n'
+            '  <p class="action-card__when">{}</p>\n'
+            '  <p class="action-card__meta">{}</p>',
+            event.pk,
+            url,
+            event.title,
+            local_time(event.starts_at, event.time_zone),
+            meta,
+        )
+    ]
+    if event.origin_system:
+        origin = (
+            format_html(
+                ' · <a href="{}" rel="noopener noreferrer external">{}</a>',
+                event.origin_url,
+                _("at its origin"),
+            )
+            if event.origin_url
+            else ""
+        )
+        parts.append(
+            format_html(
+                '  <p class="action-card__origin">{}{}</p>',
+                _("From %(name)s") % {"name": event.origin_name},
+                origin,
+            )
+        )
+    badges = _badges(event)
+    if badges:
+        parts.append(format_html('  <p class="action-card__badges">{}</p>', badges))
+    if event.status != "cancelled":
+        parts.append(rsvp_counts(event.rsvp_count, event.capacity, event.places_left))
+    if not event.rsvp_refusal:
+        parts.append(
+            format_html(
+                '  <p class="day-event__rsvp"><a class="button" href="{}rsvp/">{}</a></p>',
+                url,
+                _("RSVP: I am coming to “%(title)s”") % {"title": event.title},
+            )
+        )
+    elif event.status == "cancelled":
+        parts.append(
+            format_html(
+                '  <p class="day-event__refusal">{}</p>', _("This event has been cancelled.")
+            )
+        )
+    else:
+        parts.append(format_html('  <p class="day-event__refusal">{}</p>', event.rsvp_refusal))
+    parts.append(SafeString("</article>"))
+    return format_html_join("\n", "{}", ((part,) for part in parts))
+
+
+def rsvp_counts(count: int, capacity: int | None, places_left: int | None) -> SafeString:
+    """Who is coming and the places left, as ``actions/participation/_counts.html`` writes it."""
+    coming = ngettext("%(counter)s person is coming.", "%(counter)s people are coming.", count) % {
+        "counter": count
+    }
+    left = ""
+    if capacity is not None:
+        left = (
+            ngettext("%(counter)s place left.", "%(counter)s places left.", places_left)
+            % {"counter": places_left}
+            if places_left
+            else _("No places left.")
+        )
+    return format_html('<p class="rsvp-counts">\n  {}\n  {}\n</p>', coming, left)
