@@ -164,6 +164,8 @@ class Place(models.Model):
         ordering = ["path"]
         indexes = [
             models.Index(fields=["path"], name="place_path", opclasses=["varchar_pattern_ops"]),
+            # Tree order (ORDER BY path): the pattern index above serves LIKE only.
+            models.Index(fields=["path"], name="place_path_order"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="place_name_unique_in_parent"),

@@ -13,7 +13,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.core.paginator import Page
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
 
 from actions.models import Action, ActionStatus, SupportRequest
 from actions.selectors import actions_visible_q
@@ -134,22 +144,58 @@ def live_events(day: DayOfAction) -> QuerySet[Event]:
     return Event.objects.filter(day=day).exclude(action__status=ActionStatus.CANCELLED)
 
 
-_live_events = live_events
+@dataclass(frozen=True)
+class DayEvents:
+    """The day's registered events, read once (one query).
+
+    The lists below filter by these ids instead of joining every event to its
+    action again in each of their eight queries: a day has hundreds of events,
+    the network a million actions.
+    """
+
+    places: frozenset[int]  # the places of the events not cancelled
+    hosts: frozenset[int]  # their host groups
+    visible: frozenset[int]  # the actions the viewer may see, cancelled ones included
 
 
-def _visible_events(day: DayOfAction, user) -> QuerySet[Event]:
-    return Event.objects.filter(
-        day=day, action__in=Action.objects.filter(actions_visible_q(user)).values("pk")
+def day_events_read(day: DayOfAction, user=None) -> DayEvents:
+    """``DayEvents`` of ``day``; ``visible`` is empty without a ``user``."""
+    rows = Action.objects.filter(day_event__day=day).values_list(
+        "pk", "place_id", "host_group_id", "status", _sees(user)
     )
+    places, hosts, visible = set(), set(), set()
+    for pk, place_id, host_id, status, shown in rows:
+        if status != ActionStatus.CANCELLED:
+            places.add(place_id)
+            hosts.add(host_id)
+        if shown:
+            visible.add(pk)
+    return DayEvents(frozenset(places), frozenset(hosts), frozenset(visible))
 
 
-def places_without_event(day: DayOfAction, place: Place | None = None) -> QuerySet[Place]:
+def _sees(user) -> Value | ExpressionWrapper:
+    if user is None:
+        return Value(False)
+    rule = actions_visible_q(user)
+    # An empty rule (stewards see everything) is no SQL condition at all.
+    return ExpressionWrapper(rule, output_field=BooleanField()) if rule else Value(True)
+
+
+def _visible_events(day: DayOfAction, events: DayEvents) -> QuerySet[Event]:
+    return Event.objects.filter(day=day, action_id__in=events.visible)
+
+
+def places_without_event(
+    day: DayOfAction, place: Place | None = None, *, events: DayEvents | None = None
+) -> QuerySet[Place]:
     """Covered places (and their sub-places) with no event anywhere in their subtree.
 
-    One SQL query: the places whose path is not among the paths above an
-    event's place (``coalition.place_cover``), not one subtree scan per place.
+    One SQL query (two without ``events``): the places whose path is not among
+    the paths above an event's place (``coalition.place_cover``), not one
+    subtree scan per place.
     """
-    with_event = _live_events(day).values("action__place_id")
+    events = events or day_events_read(day)
+    with_event = Place.objects.filter(pk__in=events.places).values("pk")
     return (
         Place.objects.filter(_narrow(day, place, ""))
         .exclude(path__in=paths_above(with_event))
@@ -158,12 +204,15 @@ def places_without_event(day: DayOfAction, place: Place | None = None) -> QueryS
     )
 
 
-def groups_not_registered(day: DayOfAction, place: Place | None = None) -> QuerySet[Group]:
-    """Signed (aligned or producing) groups in the covered places with no event for the day."""
-    registered = _live_events(day).filter(action__host_group=OuterRef("pk"))
+def groups_not_registered(
+    day: DayOfAction, place: Place | None = None, *, events: DayEvents | None = None
+) -> QuerySet[Group]:
+    """Signed (aligned or producing) groups in the covered places with no event for the day
+    (one query, two without ``events``)."""
+    events = events or day_events_read(day)
     return (
         Group.objects.filter(_narrow(day, place, "place__"), stage__in=ANNOUNCED_STAGES)
-        .filter(~Exists(registered))
+        .exclude(pk__in=events.hosts)
         .select_related("place")
         .only("id", "name", "slug", "stage", "place__id", "place__name")
         .order_by("name", "id")
@@ -174,11 +223,14 @@ def _event_rows(queryset: QuerySet[Event]) -> QuerySet[Event]:
     return queryset.select_related("action", "action__host_group", "action__place")
 
 
-def events_with_open_support(day: DayOfAction, user, place: Place | None = None) -> QuerySet[Event]:
-    """Events (that ``user`` may see) asking the network for support, with their open requests."""
+def events_with_open_support(
+    day: DayOfAction, events: DayEvents, place: Place | None = None
+) -> QuerySet[Event]:
+    """Events (that the viewer may see) asking the network for support, with their open
+    requests."""
     open_requests = SupportRequest.objects.filter(is_open=True)
     return (
-        _event_rows(_visible_events(day, user))
+        _event_rows(_visible_events(day, events))
         .filter(_narrow(day, place, "action__place__"))
         .filter(Exists(open_requests.filter(action=OuterRef("action"))))
         .prefetch_related(
@@ -193,11 +245,11 @@ def events_with_open_support(day: DayOfAction, user, place: Place | None = None)
 
 
 def events_by_rsvps(
-    day: DayOfAction, user, place: Place | None = None, sort: str = "-rsvps"
+    day: DayOfAction, events: DayEvents, place: Place | None = None, sort: str = "-rsvps"
 ) -> QuerySet[Event]:
-    """Every event ``user`` may see, with its RSVP count, in the chosen order."""
+    """Every event the viewer may see, with its RSVP count, in the chosen order."""
     return (
-        _event_rows(_visible_events(day, user))
+        _event_rows(_visible_events(day, events))
         .filter(_narrow(day, place, "action__place__"))
         .order_by(*SORTS.get(sort, SORTS["-rsvps"]))
     )
@@ -214,17 +266,19 @@ class Coordination:
 def coordination(
     day: DayOfAction, user, *, place: Place | None, sort: str, pages: dict[str, str | None]
 ) -> Coordination:
-    """The four lists of the coordination view, each paginated (two queries each, three
-    for the support list). Counts stop past ``COUNT_LIMIT`` rows ("more than")."""
+    """The four lists of the coordination view, each paginated: the day's events read
+    once, then two queries each (three for the support list). Counts stop past
+    ``COUNT_LIMIT`` rows ("more than")."""
 
     def page(queryset, key: str) -> Page:
         return BoundedPaginator(queryset, PER_PAGE).get_page(pages.get(key))
 
+    events = day_events_read(day, user)
     return Coordination(
-        places=page(places_without_event(day, place), "places_page"),
-        groups=page(groups_not_registered(day, place), "groups_page"),
-        support=page(events_with_open_support(day, user, place), "support_page"),
-        rsvps=page(events_by_rsvps(day, user, place, sort), "rsvps_page"),
+        places=page(places_without_event(day, place, events=events), "places_page"),
+        groups=page(groups_not_registered(day, place, events=events), "groups_page"),
+        support=page(events_with_open_support(day, events, place), "support_page"),
+        rsvps=page(events_by_rsvps(day, events, place, sort), "rsvps_page"),
     )
 
 
@@ -246,9 +300,10 @@ EXPORT_FIELDS = (
 
 
 def events_for_export(day: DayOfAction, user, place: Place | None = None) -> Iterator[dict]:
-    """The day's events ``user`` may see, as plain rows, in one streamed query."""
+    """The day's events ``user`` may see, as plain rows (the events read, then one streamed
+    query)."""
     return (
-        _visible_events(day, user)
+        _visible_events(day, day_events_read(day, user))
         .filter(_narrow(day, place, "action__place__"))
         .order_by("action__starts_at", "id")
         .values(*EXPORT_FIELDS)

@@ -209,6 +209,12 @@ class Group(models.Model):
             models.Index(fields=["stage", "name"], name="group_stage_name"),
             # The statement's signatories, by name: the first page read in order from
             # the index instead of sorting every listed group.
+            # Signed groups by name (a day's coordination view: who has not registered).
+            models.Index(
+                fields=["name", "id"],
+                name="group_signed_by_name",
+                condition=models.Q(stage__in=[Stage.ALIGNED, Stage.PRODUCING]),
+            ),
             models.Index(
                 fields=["name", "id"],
                 name="group_listed_by_name",

@@ -471,9 +471,10 @@ def _crowd(day, places, groups, size: int) -> None:
 
 
 # session, person, roles, memberships, the day, its places and hub groups, the
-# covered places (choices), then for each of the four lists a count and a page,
-# the open support requests of that page, and the coalition
-COORDINATE_QUERIES = 18
+# covered places (choices), the day's events (read once), then for each of the
+# four lists a count and a page, the open support requests of that page, and
+# the coalition
+COORDINATE_QUERIES = 19
 
 
 @pytest.mark.parametrize("size", [3, 40])
@@ -565,8 +566,8 @@ def test_the_export_narrows_to_a_place_and_leaves_out_what_the_person_may_not_se
 
 
 # session, person, roles, the day, its places and hub groups, the covered
-# places (choices), memberships, the rows
-CSV_QUERIES = 9
+# places (choices), memberships, the day's events, the rows
+CSV_QUERIES = 10
 
 
 @pytest.mark.parametrize("size", [3, 40])
