@@ -220,7 +220,18 @@ def groups_not_registered(
 
 
 def _event_rows(queryset: QuerySet[Event]) -> QuerySet[Event]:
-    return queryset.select_related("action", "action__host_group", "action__place")
+    """With the columns the lists show only: an action's and a group's texts are long."""
+    return queryset.select_related("action", "action__host_group", "action__place").only(
+        "id",
+        "action_id",
+        "action__title",
+        "action__starts_at",
+        "action__status",
+        "action__rsvp_count",
+        "action__capacity",
+        "action__host_group__name",
+        "action__place__name",
+    )
 
 
 def events_with_open_support(
