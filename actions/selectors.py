@@ -8,25 +8,29 @@ from actions.models import Action, Visibility
 from coalition.permissions import can_moderate, is_in_network, memberships_of
 
 
-def actions_visible_q(user) -> Q:
+def actions_visible_q(user, prefix: str = "") -> Q:
     """The one rule for who sees which action (mirrored by permissions.can_see_action).
 
     Public actions for everyone; network actions for people in the network;
     group actions for the host group's members; hidden actions only for the
-    host group (so it sees what was hidden and why) and stewards.
+    host group (so it sees what was hidden and why) and stewards. ``prefix``
+    ("action__") applies it to the actions of related rows, in the same join
+    rather than a subquery over every action.
     """
     mine = list(memberships_of(user))
     steward = can_moderate(user)
-    visible = Q(visibility=Visibility.PUBLIC)
+    visible = Q(**{f"{prefix}visibility": Visibility.PUBLIC})
     if is_in_network(user):
-        visible |= Q(visibility=Visibility.NETWORK)
+        visible |= Q(**{f"{prefix}visibility": Visibility.NETWORK})
     if mine:
-        visible |= Q(visibility=Visibility.GROUP, host_group_id__in=mine)
+        visible |= Q(
+            **{f"{prefix}visibility": Visibility.GROUP, f"{prefix}host_group_id__in": mine}
+        )
     if steward:
         return Q()
-    shown = Q(hidden_at__isnull=True)
+    shown = Q(**{f"{prefix}hidden_at__isnull": True})
     if mine:
-        shown |= Q(host_group_id__in=mine)
+        shown |= Q(**{f"{prefix}host_group_id__in": mine})
     return visible & shown
 
 

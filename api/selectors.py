@@ -15,12 +15,12 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from actions.models import Action, Amplification, Participation, Tactic
-from actions.selectors import actions_visible_to
+from actions.selectors import actions_visible_q, actions_visible_to
 from actions.selectors_playbook import tactics_most_adopted
 from coalition.models import Place
 from coalition.permissions import can_see_dashboard, can_weave, memberships_of
 from convergence.models import DayOfAction, Event
-from convergence.selectors import days_visible_to
+from convergence.selectors import days_visible_q, days_visible_to
 from members.models import Group
 from reporting.models import ClimateSignal, Win
 
@@ -54,7 +54,7 @@ def actions_for_api(user) -> QuerySet[Action]:
 
 def amplifications_for_api(user) -> QuerySet[Amplification]:
     """Amplifications of the actions ``user`` may see."""
-    return Amplification.objects.filter(action__in=actions_visible_to(user)).select_related(
+    return Amplification.objects.filter(actions_visible_q(user, "action__")).select_related(
         "group", "action", "action__host_group"
     )
 
@@ -67,8 +67,10 @@ def days_for_api(user) -> QuerySet[DayOfAction]:
 
 def events_for_api(user) -> QuerySet[Event]:
     """Events of days ``user`` may see, whose actions ``user`` may see."""
+    # The rules on the joined rows, not as subqueries: two semi-joins on top of five
+    # joins made PostgreSQL spend 36 ms planning a query that runs in under one.
     return Event.objects.filter(
-        day__in=days_visible_to(user), action__in=actions_visible_to(user)
+        days_visible_q(user, "day__"), actions_visible_q(user, "action__")
     ).select_related("day", "action", "action__host_group", "action__place", "action__tactic")
 
 

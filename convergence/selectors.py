@@ -12,9 +12,14 @@ PUBLIC_STATUSES = [DayStatus.OPEN, DayStatus.LIVE, DayStatus.CLOSED, DayStatus.R
 
 def days_visible_to(user) -> QuerySet[DayOfAction]:
     """Published days for everyone; drafts only for coordinators and the steering committee."""
+    return DayOfAction.objects.filter(days_visible_q(user))
+
+
+def days_visible_q(user, prefix: str = "") -> Q:
+    """``days_visible_to``'s rule; with ``prefix`` ("day__") for the days of related rows."""
     if can_coordinate(user):
-        return DayOfAction.objects.all()
-    return DayOfAction.objects.filter(status__in=PUBLIC_STATUSES)
+        return Q()
+    return Q(**{f"{prefix}status__in": PUBLIC_STATUSES})
 
 
 def day_covers_q(day: DayOfAction, field: str = "place") -> Q:
