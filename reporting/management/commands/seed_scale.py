@@ -241,6 +241,10 @@ class Command(BaseCommand):
             # Nothing here needs to survive a crash: faster commits.
             cursor.execute("SET synchronous_commit TO off")
         self._build()
+        from members.services.place_cover import place_cover_rebuild
+
+        # COPY bypasses the group signals that keep the weaver's "thin places" counts.
+        self._timed("place cover", place_cover_rebuild)
         self._bench_logins()
         if not options["no_rollups"]:
             self._rollups()
