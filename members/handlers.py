@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from allauth.account.signals import email_confirmed
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models import Q
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from coalition.signals import places_changed, statement_published
-from members.models import Group
+from members.models import Group, RelationalMeeting
 
 logger = logging.getLogger(__name__)
 
@@ -87,3 +88,44 @@ def rebuild_place_cover(sender, **kwargs) -> None:
     from members.services.place_cover import place_cover_rebuild
 
     place_cover_rebuild()
+
+
+# --- Ties between groups: Group.has_tie follows meetings (members.services.ties) ---
+
+
+@receiver(pre_save, sender=RelationalMeeting, dispatch_uid="members.meeting_ties_before")
+def remember_meeting_groups(sender, *, instance: RelationalMeeting, **kwargs) -> None:
+    instance._groups_before = ()
+    if instance.pk is not None:
+        instance._groups_before = (
+            RelationalMeeting.objects.filter(pk=instance.pk)
+            .values_list("group_a_id", "group_b_id")
+            .first()
+            or ()
+        )
+
+
+@receiver(post_save, sender=RelationalMeeting, dispatch_uid="members.meeting_ties_saved")
+@receiver(post_delete, sender=RelationalMeeting, dispatch_uid="members.meeting_ties_deleted")
+def refresh_meeting_ties(sender, *, instance: RelationalMeeting, **kwargs) -> None:
+    from members.services.ties import group_ties_refresh
+
+    before = getattr(instance, "_groups_before", ())
+    group_ties_refresh(group_ids=[instance.group_a_id, instance.group_b_id, *before])
+
+
+@receiver(pre_delete, sender=Group, dispatch_uid="members.group_ties_partners")
+def remember_tied_partners(sender, *, instance: Group, **kwargs) -> None:
+    """Meetings keep their rows without the deleted group (SET_NULL, no signal): its partners
+    may lose their only tie."""
+    pairs = RelationalMeeting.objects.filter(Q(group_a=instance) | Q(group_b=instance)).values_list(
+        "group_a_id", "group_b_id"
+    )
+    instance._tie_partners = {pk for pair in pairs for pk in pair} - {instance.pk}
+
+
+@receiver(post_delete, sender=Group, dispatch_uid="members.group_ties_deleted")
+def refresh_partner_ties(sender, *, instance: Group, **kwargs) -> None:
+    from members.services.ties import group_ties_refresh
+
+    group_ties_refresh(group_ids=getattr(instance, "_tie_partners", ()))

@@ -191,6 +191,10 @@ class Group(models.Model):
     # signature is for an older one; cleared when it signs the new version.
     needs_resign = models.BooleanField(_("to re-sign"), default=False)
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    # Whether any registered kind of tie (members.ties) links the group to another
+    # one; kept by group_ties_refresh in the transaction that changes a tie, so
+    # "aligned groups with no ties" reads an index instead of probing every group.
+    has_tie = models.BooleanField(default=False, editable=False)
     working_groups = models.ManyToManyField(
         "coalition.WorkingGroup",
         blank=True,
@@ -222,6 +226,9 @@ class Group(models.Model):
             models.Index(Lower("name"), "place", name="group_lower_name_place"),
             models.Index(Lower("contact_email"), name="group_lower_contact_email"),
             models.Index(fields=["last_contact_at"], name="group_last_contact"),
+            models.Index(
+                fields=["stage", "name"], name="group_untied", condition=models.Q(has_tie=False)
+            ),
         ]
 
     def __str__(self) -> str:

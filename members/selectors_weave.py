@@ -17,7 +17,6 @@ from coalition.models import Caucus, Place, WorkingGroup
 from coalition.place_pick import places_to_offer, typed_name
 from coalition.selectors import in_place
 from members.models import STRONG_STAGES, Group, Membership, PlaceCover, Stage, StageChange
-from members.ties import tied_groups_q
 from members.timeline import TimelineEntry, timeline_for
 
 # The board shows the start of each column; the paged list ("N more") has the rest.
@@ -186,14 +185,24 @@ def thin_places(place: Place | None) -> QuerySet[Place]:
     places = Place.objects.exclude(Exists(covered))
     if place is not None:
         places = places.filter(path__startswith=place.path)
-    return places.select_related("parent").order_by("path")
+    # The parent's name as a subquery: PostgreSQL reads it for the page's rows only,
+    # where a join hashed every place first.
+    parent_name = Place.objects.filter(pk=OuterRef("parent_id")).values("name")[:1]
+    return (
+        places.only("id", "name", "kind", "path", "parent_id")
+        .annotate(parent_name=Subquery(parent_name))
+        .order_by("path")
+    )
 
 
 def untied_groups(place: Place | None) -> QuerySet[Group]:
-    """Aligned and producing groups (in ``place``'s subtree) with no tie to any other group."""
+    """Aligned and producing groups (in ``place``'s subtree) with no tie to any other group.
+
+    Reads ``has_tie`` (kept by ``members.services.ties``) from its partial index,
+    rather than probing every kind of tie for each of thousands of strong groups.
+    """
     return (
-        Group.objects.filter(in_place(place), stage__in=STRONG_STAGES)
-        .exclude(tied_groups_q())
+        Group.objects.filter(in_place(place), stage__in=STRONG_STAGES, has_tie=False)
         .select_related("place")
         .order_by("name", "id")
     )
