@@ -226,8 +226,12 @@ class Group(models.Model):
             models.Index(Lower("name"), "place", name="group_lower_name_place"),
             models.Index(Lower("contact_email"), name="group_lower_contact_email"),
             models.Index(fields=["last_contact_at"], name="group_last_contact"),
+            # Aligned or producing groups with no tie, by name: the weaver's "thin" page
+            # counts and pages them from this index alone.
             models.Index(
-                fields=["stage", "name"], name="group_untied", condition=models.Q(has_tie=False)
+                fields=["name", "id"],
+                name="group_untied_by_name",
+                condition=models.Q(has_tie=False, stage__in=["aligned", "producing"]),
             ),
         ]
 

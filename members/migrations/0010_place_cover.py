@@ -26,7 +26,7 @@ def count_cover(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("coalition", "0009_place_search_name_area"),
-        ("members", "0007_prospect_import"),
+        ("members", "0008_group_listed_by_name"),
     ]
 
     operations = [

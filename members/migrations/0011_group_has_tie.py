@@ -26,7 +26,7 @@ def fill_has_tie(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("actions", "0006_tactic_spread_support_index"),
-        ("members", "0008_place_cover"),
+        ("members", "0010_place_cover"),
     ]
 
     operations = [
@@ -38,9 +38,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="group",
             index=models.Index(
-                condition=models.Q(("has_tie", False)),
-                fields=["stage", "name"],
-                name="group_untied",
+                condition=models.Q(("has_tie", False), ("stage__in", ["aligned", "producing"])),
+                fields=["name", "id"],
+                name="group_untied_by_name",
             ),
         ),
         migrations.RunPython(fill_has_tie, migrations.RunPython.noop),
