@@ -3,10 +3,12 @@ timeline and the tie graph."""
 
 from __future__ import annotations
 
+from django.db.models.signals import post_delete, post_save
 from django.template.loader import render_to_string
 
 from actions.detail_context import detail_context_register
 from actions.forms_amplification import SupportRequestForm
+from actions.models import Action, Amplification, AmplificationKind
 from actions.selectors_amplification import (
     amplification_entries,
     amplify_panel,
@@ -50,6 +52,17 @@ def calendar_group_panel(request, group) -> str:
     return render_to_string("actions/calendars/group_panel.html", {"group": group}, request=request)
 
 
+def refresh_cohost_ties(sender, *, instance: Amplification, **kwargs) -> None:
+    """A co-hosting came or went: both groups' ``has_tie`` (members.services.ties), in the
+    same transaction. Deleting an action or a group cascades here row by row."""
+    if instance.kind != AmplificationKind.COHOST:
+        return
+    from members.services.ties import group_ties_refresh
+
+    host = Action.objects.filter(pk=instance.action_id).values_list("host_group_id", flat=True)
+    group_ties_refresh(group_ids=[instance.group_id, *host])
+
+
 def register() -> None:
     """Called once from ``ActionsConfig.ready()``; every registry ignores repeats."""
     detail_context_register(amplify_context)
@@ -59,3 +72,9 @@ def register() -> None:
     timeline_source_register(amplification_entries)
     timeline_source_register(hosted_action_entries)
     tie_source_register(cohost_ties)
+    post_save.connect(
+        refresh_cohost_ties, sender=Amplification, dispatch_uid="actions.cohost_ties_saved"
+    )
+    post_delete.connect(
+        refresh_cohost_ties, sender=Amplification, dispatch_uid="actions.cohost_ties_deleted"
+    )

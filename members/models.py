@@ -150,6 +150,10 @@ class Stage(models.TextChoices):
     LAPSED = "lapsed", _("lapsed")
 
 
+# Stages that count as "in the network" when asking where it is thin.
+STRONG_STAGES = (Stage.ALIGNED, Stage.PRODUCING)
+
+
 class Group(models.Model):
     """A member group (or a prospect): it signs, acts and amplifies as itself."""
 
@@ -187,6 +191,10 @@ class Group(models.Model):
     # signature is for an older one; cleared when it signs the new version.
     needs_resign = models.BooleanField(_("to re-sign"), default=False)
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    # Whether any registered kind of tie (members.ties) links the group to another
+    # one; kept by group_ties_refresh in the transaction that changes a tie, so
+    # "aligned groups with no ties" reads an index instead of probing every group.
+    has_tie = models.BooleanField(default=False, editable=False)
     working_groups = models.ManyToManyField(
         "coalition.WorkingGroup",
         blank=True,
@@ -224,10 +232,39 @@ class Group(models.Model):
             models.Index(Lower("name"), "place", name="group_lower_name_place"),
             models.Index(Lower("contact_email"), name="group_lower_contact_email"),
             models.Index(fields=["last_contact_at"], name="group_last_contact"),
+            # Aligned or producing groups with no tie, by name: the weaver's "thin" page
+            # counts and pages them from this index alone.
+            models.Index(
+                fields=["name", "id"],
+                name="group_untied_by_name",
+                condition=models.Q(has_tie=False, stage__in=["aligned", "producing"]),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class PlaceCover(models.Model):
+    """How many aligned or producing groups sit in a place or anywhere under it.
+
+    Derived data, so "places with no aligned group" is a read of a few thousand
+    integers rather than the prefixes of every strong group's place cut at page
+    time (~20 ms a query with 10,000 groups). Kept exact by
+    ``members.services.place_cover``: group saves and deletions shift it in
+    their own transaction; moved, merged or deleted places rebuild it. A place
+    without a row has no strong group under it.
+
+    ``place_id`` is a plain number, not a foreign key: a place merge moves
+    every pointer to the absorbed place, and a derived count must not be
+    added twice or block the merge; ``places_changed`` rebuilds it instead.
+    """
+
+    place_id = models.BigIntegerField(primary_key=True)
+    strong_groups = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"place #{self.place_id}: {self.strong_groups}"
 
 
 class MembershipRole(models.TextChoices):

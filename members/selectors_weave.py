@@ -10,22 +10,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connections
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from coalition.models import Caucus, Place, WorkingGroup
-from coalition.place_cover import paths_above
 from coalition.place_pick import places_to_offer, typed_name
 from coalition.selectors import in_place
-from members.models import Group, Membership, Stage, StageChange
-from members.ties import tied_groups_q
+from members.models import STRONG_STAGES, Group, Membership, PlaceCover, Stage, StageChange
 from members.timeline import TimelineEntry, timeline_for
 
 # The board shows the start of each column; the paged list ("N more") has the rest.
 BOARD_CARDS_PER_STAGE = 12
 LAPSED_RECENTLY_DAYS = 90
-# Stages that count as "in the network" when asking where it is thin.
-STRONG_STAGES = (Stage.ALIGNED, Stage.PRODUCING)
 
 
 @dataclass(frozen=True)
@@ -181,21 +177,32 @@ def thin_places(place: Place | None) -> QuerySet[Place]:
     """Places (in ``place``'s subtree) with no aligned or producing group anywhere under them.
 
     One query for a page and one for the count, whatever the number of
-    groups: the places whose path is not among the paths above a strong
-    group's place (``coalition.place_cover``).
+    groups: the places without a covering row in ``PlaceCover`` (kept exact by
+    ``members.services.place_cover``), a hash anti-join over a few thousand
+    integers instead of cutting every strong group's path at page time.
     """
-    strong = Group.objects.filter(stage__in=STRONG_STAGES).values("place_id")
-    places = Place.objects.exclude(path__in=paths_above(strong))
+    covered = PlaceCover.objects.filter(place_id=OuterRef("pk"), strong_groups__gt=0)
+    places = Place.objects.exclude(Exists(covered))
     if place is not None:
         places = places.filter(path__startswith=place.path)
-    return places.select_related("parent").order_by("path")
+    # The parent's name as a subquery: PostgreSQL reads it for the page's rows only,
+    # where a join hashed every place first.
+    parent_name = Place.objects.filter(pk=OuterRef("parent_id")).values("name")[:1]
+    return (
+        places.only("id", "name", "kind", "path", "parent_id")
+        .annotate(parent_name=Subquery(parent_name))
+        .order_by("path")
+    )
 
 
 def untied_groups(place: Place | None) -> QuerySet[Group]:
-    """Aligned and producing groups (in ``place``'s subtree) with no tie to any other group."""
+    """Aligned and producing groups (in ``place``'s subtree) with no tie to any other group.
+
+    Reads ``has_tie`` (kept by ``members.services.ties``) from its partial index,
+    rather than probing every kind of tie for each of thousands of strong groups.
+    """
     return (
-        Group.objects.filter(in_place(place), stage__in=STRONG_STAGES)
-        .exclude(tied_groups_q())
+        Group.objects.filter(in_place(place), stage__in=STRONG_STAGES, has_tie=False)
         .select_related("place")
         .order_by("name", "id")
     )

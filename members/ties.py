@@ -14,6 +14,11 @@ Sources must build their Q from ``Exists``/``OuterRef`` (or an ``__in`` over a
 subquery that never yields NULL): the "no ties" list negates the Q, and a
 ``NOT IN`` over a NULL would silently match nothing. Registering the same
 function twice keeps one copy.
+
+The answer is kept on ``Group.has_tie`` for pages that list groups without
+ties: an app whose rows make or break a tie calls
+``members.services.ties.group_ties_refresh(group_ids=…)`` in the same
+transaction (the actions app does so from its amplifications' signals).
 """
 
 from __future__ import annotations

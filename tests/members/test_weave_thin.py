@@ -11,6 +11,7 @@ from coalition.models import PlaceKind
 from members import ties
 from members.models import Group, RelationalMeeting, Stage
 from members.services.groups import group_set_stage
+from members.services.ties import group_ties_refresh
 from tests.factories import GroupFactory, PersonFactory, make_place
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +56,9 @@ def test_places_with_no_aligned_group_in_their_subtree(client, weaver, places):
 
     # Portville and Lowlands hold an aligned group further down; Docks and Hilltown do not.
     assert names(response.context["places_page"]) == ["Docks", "Hilltown"]
+    # Each with the place it sits in.
+    assert "<td>Portville</td>" in response.content.decode()
+    assert "<td>Lowlands</td>" in response.content.decode()
 
 
 def test_a_producing_group_counts_as_being_there(client, weaver, places):
@@ -119,6 +123,8 @@ def test_other_apps_add_kinds_of_tie_through_the_registry(client, weaver, places
 
     ties.tie_source_register(cohosting_ties)
     ties.tie_source_register(cohosting_ties)
+    # The registering app refreshes the groups its rows tie (here: all of them).
+    group_ties_refresh()
     client.force_login(weaver)
 
     assert names(client.get(THIN).context["untied_page"]) == ["Alone"]

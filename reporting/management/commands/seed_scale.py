@@ -241,6 +241,12 @@ class Command(BaseCommand):
             # Nothing here needs to survive a crash: faster commits.
             cursor.execute("SET synchronous_commit TO off")
         self._build()
+        from members.services.place_cover import place_cover_rebuild
+        from members.services.ties import group_ties_refresh
+
+        # COPY bypasses the signals that keep the weaver's "thin places" counts and ties.
+        self._timed("place cover", place_cover_rebuild)
+        self._timed("group ties", group_ties_refresh)
         self._bench_logins()
         if not options["no_rollups"]:
             self._rollups()
