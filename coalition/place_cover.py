@@ -23,6 +23,9 @@ def paths_above(place_ids: QuerySet) -> RawSQL:
     """The paths of the places in ``place_ids`` (a ``values("…place_id")`` queryset) and
     of every place above them, for ``Place.objects.filter(path__in=…)`` or ``exclude``."""
     try:
+        # Without the model's ordering: a sort inside IN (...) only costs (15 ms for the
+        # 7,000 signed groups by name).
+        place_ids = place_ids.order_by()
         inner, params = place_ids.query.get_compiler(using=place_ids.db).as_sql()
     except EmptyResultSet:  # ids known to be none (an empty list): no path at all
         return RawSQL("SELECT path FROM coalition_place WHERE 1 = 0", ())

@@ -26,7 +26,7 @@ def count_cover(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("coalition", "0009_place_search_name_area"),
-        ("members", "0008_group_listed_by_name"),
+        ("members", "0009_group_signed_by_name"),
     ]
 
     operations = [
