@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from coalition import audit, setup_hooks, signals
+from coalition import audit, hooks, setup_hooks, signals
 from coalition.accounts import account_create_verified
 from coalition.errors import RuleBroken
 from coalition.mail import email_queue
@@ -409,6 +409,11 @@ def role_invitation_create(*, email: str, role: str, reason: str, by) -> RoleInv
     reason = _reason_given(reason)
     if by is not None and by.email.lower() == email:
         raise RuleBroken(_("Nobody gives a role to themselves: ask another steward."))
+    if hooks.address_suppressed(email):
+        raise RuleBroken(
+            _("%(email)s asked not to receive email from the network.") % {"email": email},
+            field="email",
+        )
     if NetworkRole.objects.filter(person__email__iexact=email, role=role).exists():
         raise RuleBroken(
             _("The person with this address already holds the role %(role)s.")

@@ -96,6 +96,11 @@ def audience_recipients(audience: dict) -> list[Recipient]:
     return recipients
 
 
+def address_is_suppressed(email: str) -> bool:
+    """Whether outreach and invitations must not write to this address (one query)."""
+    return Suppression.objects.filter(email__iexact=email.strip()).exists()
+
+
 def suppressed_among(emails: list[str]) -> set[str]:
     """Which of these (lower-case) addresses outreach must not write to."""
     found: set[str] = set()

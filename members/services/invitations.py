@@ -21,9 +21,9 @@ from members.models import (
     Invitation,
     InvitationKind,
     MembershipRole,
-    Suppression,
     User,
 )
+from members.selectors_outreach import address_is_suppressed
 from members.services.groups import group_touch_contact, membership_add
 
 INVITATION_DAYS = 14
@@ -57,7 +57,7 @@ def invitation_create(
     email = email.strip().lower()
     if not email:
         raise RuleBroken(_("An invitation needs an email address."), field="email")
-    if Suppression.objects.filter(email__iexact=email).exists():
+    if address_is_suppressed(email):
         raise RuleBroken(
             _("%(email)s asked not to receive email from the network.") % {"email": email},
             field="email",

@@ -299,3 +299,18 @@ def test_erasing_the_address_forgets_it_and_the_waiting_link_stops_working(clien
     invitation = RoleInvitation.objects.get()
     assert "new.steward" not in invitation.email and invitation.reason == ""
     assert client.get(invited).status_code == 410
+
+
+@pytest.mark.parametrize("reason", ["unsubscribed", "bounced", "complained"])
+def test_an_address_that_asked_for_no_email_gets_no_invitation(client, steward, erdre, reason):
+    from members.models import Suppression
+
+    Suppression.objects.create(email="Quiet.Person@example.net", reason=reason)
+    client.force_login(steward)
+
+    response = invite(client, email="quiet.person@example.net")
+
+    assert response.status_code == 400
+    assert "asked not to receive email from the network" in response.content.decode()
+    assert not RoleInvitation.objects.exists()
+    assert mail.outbox == []
