@@ -100,6 +100,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "coalition.urls"
 WSGI_APPLICATION = "coalition.wsgi.application"
+# Django's form templates written in Python, same HTML (issue #13).
+FORM_RENDERER = "coalition.form_rendering.FormRenderer"
 
 TEMPLATES = [
     {
