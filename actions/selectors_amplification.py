@@ -362,9 +362,10 @@ def group_amplification_panel(
     actions it hosts): one aggregate over both under an OR walked every
     amplification of the network (3 s with 2,000,000 of them).
     """
-    visible = Action.objects.filter(actions_visible_q(viewer)).values("pk")
     viewer_in_network = is_in_network(viewer)
-    shown = Amplification.objects.filter(action__in=visible)
+    # The rule on the joined action, not ``action__in`` a subquery of the
+    # visible actions: that read each action twice (3 ms a query at scale).
+    shown = Amplification.objects.filter(actions_visible_q(viewer, "action__"))
     per_kind = {kind: Count("id", filter=Q(kind=kind)) for kind in AmplificationKind.values}
     given = shown.filter(group=group).aggregate(**per_kind)
     received = shown.filter(action__host_group=group).aggregate(**per_kind)
