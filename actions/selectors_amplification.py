@@ -371,18 +371,26 @@ def group_amplification_panel(
     received = shown.filter(action__host_group=group).aggregate(**per_kind)
     counts = {f"given_{kind}": n for kind, n in given.items()}
     counts |= {f"received_{kind}": n for kind, n in received.items()}
+    newest = ("-created_at", "-id")
+    # The latest rows are chosen first, then joined to what they show: joined
+    # before the limit, every amplification of the group read its action's
+    # host and place (twice the time at scale-group-4's 280).
     latest_given = list(
-        shown.filter(group=group)
+        Amplification.objects.filter(
+            pk__in=shown.filter(group=group).order_by(*newest).values("pk")[:latest]
+        )
         .select_related("action", "action__host_group", "action__place")
-        .order_by("-created_at", "-id")[:latest]
+        .order_by(*newest)
     )
     latest_received = [
         AmplifiedLine(
             amplification=row, name=group_label(row.group, viewer_in_network=viewer_in_network)
         )
-        for row in shown.filter(action__host_group=group)
+        for row in Amplification.objects.filter(
+            pk__in=shown.filter(action__host_group=group).order_by(*newest).values("pk")[:latest]
+        )
         .select_related("action", "group")
-        .order_by("-created_at", "-id")[:latest]
+        .order_by(*newest)
     ]
     cohosting = list(
         Action.objects.filter(

@@ -267,3 +267,23 @@ def test_the_visibility_rule_on_a_joined_action_picks_what_the_subquery_picked(
         shown_to.append(frozenset(shown))
     # The cast sees different sets, so the comparison above compares something.
     assert len(set(shown_to)) >= 3
+
+
+def test_the_latest_lines_are_the_newest_visible_ones_newest_first(listed, host):
+    ours = make_action(listed, title="Riverside air walk")
+    given, received = [], []
+    for number in range(7):
+        hidden_at = timezone.now() if number == 6 else None
+        theirs = make_action(host, title=f"Harbour walk {number}", hidden_at=hidden_at)
+        given.append(Amplification.objects.create(action=theirs, group=listed, kind="endorse"))
+        received.append(
+            Amplification.objects.create(action=ours, group=GroupFactory(), kind="share")
+        )
+    # The hidden action's amplification is the newest given, and stays out.
+    newest_given = [row.pk for row in reversed(given[:6])][:5]
+    newest_received = [row.pk for row in reversed(received)][:5]
+
+    panel = group_amplification_panel(AnonymousUser(), listed, latest=5)
+
+    assert [row.pk for row in panel.latest_given] == newest_given
+    assert [line.amplification.pk for line in panel.latest_received] == newest_received
