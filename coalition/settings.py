@@ -100,7 +100,6 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "coalition.urls"
 WSGI_APPLICATION = "coalition.wsgi.application"
-
 # Forms render their fields through Django's templates, the commonest written in
 # Python (coalition/form_rendering.py): the same markup, a fraction of the time.
 FORM_RENDERER = "coalition.form_rendering.FastWidgetRenderer"

@@ -21,6 +21,7 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -53,10 +54,9 @@ def counted_events() -> QuerySet[Action]:
     return actions_public().exclude(status=ActionStatus.CANCELLED)
 
 
-def _with_places(days: QuerySet[DayOfAction]) -> QuerySet[DayOfAction]:
-    return days.prefetch_related(
-        Prefetch("places", queryset=Place.objects.only("id", "name", "path").order_by("path"))
-    )
+def _places() -> Prefetch:
+    """A day's places as its pages name them."""
+    return Prefetch("places", queryset=Place.objects.only("id", "name", "path").order_by("path"))
 
 
 def _count_events(days: list[DayOfAction]) -> None:
@@ -90,28 +90,25 @@ class DaysListing:
 
 
 def days_listing(user) -> DaysListing:
-    """Five queries (six for coordinators, seven with drafts), whatever the number of days.
+    """Four queries (five for coordinators), whatever the number of days.
 
     Open and live days by start, soonest first; then the latest
     ``RECENT_DAYS_SHOWN`` closed or reported, the most recently ended first.
-    Each day carries ``event_count`` (events that count) and its places.
+    Each day carries ``event_count`` (events that count) and its places, read
+    for every listed day at once.
     """
     visible = days_visible_to(user)
     listing = DaysListing(
-        current=list(
-            _with_places(visible.filter(status__in=CURRENT_STATUSES)).order_by("starts_at", "id")
-        ),
+        current=list(visible.filter(status__in=CURRENT_STATUSES).order_by("starts_at", "id")),
         recent=list(
-            _with_places(visible.filter(status__in=PAST_STATUSES)).order_by("-ends_at", "-id")[
-                :RECENT_DAYS_SHOWN
-            ]
+            visible.filter(status__in=PAST_STATUSES).order_by("-ends_at", "-id")[:RECENT_DAYS_SHOWN]
         ),
     )
     if can_coordinate(user):
-        listing.drafts = list(
-            _with_places(visible.filter(status=DayStatus.DRAFT)).order_by("starts_at", "id")
-        )
-    _count_events([*listing.drafts, *listing.current, *listing.recent])
+        listing.drafts = list(visible.filter(status=DayStatus.DRAFT).order_by("starts_at", "id"))
+    listed = [*listing.drafts, *listing.current, *listing.recent]
+    prefetch_related_objects(listed, _places())
+    _count_events(listed)
     return listing
 
 
@@ -121,7 +118,7 @@ def day_for(user, slug: str) -> DayOfAction | None:
         days_visible_to(user)
         .filter(slug=slug)
         .prefetch_related(
-            Prefetch("places", queryset=Place.objects.only("id", "name", "path").order_by("path")),
+            _places(),
             Prefetch(
                 "hub_groups",
                 # Only groups that agreed to be named in public.

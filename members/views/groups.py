@@ -53,6 +53,7 @@ def group_page(request: HttpRequest, slug: str) -> HttpResponse:
     if group is None:
         raise Http404
     sees_members = can_see_group_members(request.user, group)
+    can_act = can_act_for_group(request.user, group)
     return render(
         request,
         "members/group.html",
@@ -60,8 +61,9 @@ def group_page(request: HttpRequest, slug: str) -> HttpResponse:
             "group": group,
             "members": list(group_members(group)) if sees_members else None,
             "can_manage": can_manage_group(request.user, group),
-            "can_act": can_act_for_group(request.user, group),
-            "current": statement_current(),
+            "can_act": can_act,
+            # Only the people who sign for the group are told a version awaits it.
+            "current": statement_current() if can_act else None,
             "panels": group_panels(request, group),
         },
     )

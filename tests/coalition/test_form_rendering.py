@@ -106,3 +106,46 @@ def test_the_app_renders_its_forms_through_it(settings):
     assert settings.FORM_RENDERER == "coalition.form_rendering.FastWidgetRenderer"
     get_default_renderer.cache_clear()
     assert isinstance(get_default_renderer(), FastWidgetRenderer)
+
+
+def _both(form_class, data):
+    fast = form_class(data, renderer=FastWidgetRenderer())
+    django = form_class(data, renderer=DjangoTemplates())
+    return str(fast), str(django)
+
+
+@pytest.mark.django_db
+def test_the_action_form_is_written_as_django_writes_it(group):
+    from actions.forms_posting import ActionEditForm
+    from tests.factories import make_action, make_place
+
+    action = make_action(group, days_ahead=-1, description="<script>")
+    places = [action.place, make_place("Harbour & Sons")]
+    for data in (None, {"title": "", "place_name": "nowhere", "capacity": "-1"}):
+        fast = ActionEditForm(data, action=action, places=places, tactics=[])
+        django = ActionEditForm(data, action=action, places=places, tactics=[])
+        django.renderer = DjangoTemplates()
+        assert str(fast) == str(django)
+
+
+@pytest.mark.django_db
+def test_a_place_field_is_written_as_django_writes_it():
+    from coalition.models import Place
+    from coalition.place_pick import PlaceModelChoiceField
+    from tests.factories import make_place
+
+    make_place("Somewhere")
+
+    class PlaceForm(forms.Form):
+        place = PlaceModelChoiceField(queryset=Place.objects.all())
+
+    fast, django = _both(PlaceForm, {"place_name": "Some"})
+    assert fast == django
+
+
+def test_a_template_it_does_not_write_is_left_to_the_engine():
+    class Own(forms.Form):
+        when = forms.SplitDateTimeField(template_name="django/forms/p.html")
+
+    fast, django = _both(Own, {"when_0": "2026-01-01"})
+    assert fast == django

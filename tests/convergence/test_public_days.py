@@ -158,10 +158,10 @@ def test_the_list_costs_the_same_queries_for_3_or_30_days(
 
     add(1, 0)
     client.get(DAYS)  # warm the session
-    # Anonymous: the coalition's name, current days, their places, recent
-    # days, their places, the events of all of them. A coordinator adds the
-    # session, the person, the roles, the drafts and their places.
-    expected = 6 if person is None else 11
+    # Anonymous: the coalition's name, current days, recent days, the places
+    # and the events of all of them. A coordinator adds the session, the
+    # person, the roles and the drafts.
+    expected = 5 if person is None else 9
     with django_assert_num_queries(expected):
         assert client.get(DAYS).status_code == 200
     add(10, 1)

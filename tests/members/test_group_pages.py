@@ -56,6 +56,27 @@ def test_a_listed_signatory_page_shows_members_only_to_its_people_and_weavers(
 
 
 @pytest.mark.parametrize(
+    ("who", "told", "queries"),
+    [("anonymous", False, 7), ("group_member", False, 12), ("group_admin", True, 14)],
+)
+def test_only_those_who_sign_are_told_a_new_version_awaits_and_others_skip_its_queries(
+    as_, group, group_admin, group_member, who, told, queries, django_assert_num_queries
+):
+    group.signed_version = publish_statement()
+    group.save()
+    publish_statement(title="Clean air for all, revised")
+    Group.objects.filter(pk=group.pk).update(needs_resign=True)
+    client = as_(who)
+    client.get(f"/groups/{group.slug}/")  # warm the caches
+
+    # The current statement (two queries) is read only for those told.
+    with django_assert_num_queries(queries):
+        response = client.get(f"/groups/{group.slug}/")
+
+    assert ("Read and sign" in response.content.decode()) is told
+
+
+@pytest.mark.parametrize(
     ("who", "status"),
     [("anonymous", 404), ("outsider", 404), ("steering_member", 404), ("weaver", 200)],
 )
