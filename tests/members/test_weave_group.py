@@ -346,3 +346,13 @@ def test_a_prospect_can_be_invited_from_its_page_and_an_aligned_group_cannot(
     else:
         assert f'action="{invite}"' in prospect_page
         assert 'value="cora@example.org"' in prospect_page
+
+
+def test_timeline_text_is_escaped(client, weaver, prospect):
+    StageChange.objects.filter(group=prospect).update(reason="<b>Met</b> at the fair")
+    client.force_login(weaver)
+
+    page = client.get(page_url(prospect)).content.decode()
+
+    assert "&lt;b&gt;Met&lt;/b&gt; at the fair" in page
+    assert "<b>Met</b>" not in page
