@@ -207,6 +207,9 @@ class Group(models.Model):
         ordering = ["name"]
         indexes = [
             models.Index(fields=["stage", "name"], name="group_stage_name"),
+            # The weaver's list of every group by name, read a page at a time
+            # from the index instead of sorting all the groups.
+            models.Index(fields=["name", "id"], name="group_name_id"),
             models.Index(fields=["place", "stage"], name="group_place_stage"),
             models.Index(Lower("name"), "place", name="group_lower_name_place"),
             models.Index(Lower("contact_email"), name="group_lower_contact_email"),
