@@ -513,6 +513,8 @@ class LadderStep(models.Model):
         verbose_name = _("ladder step")
         verbose_name_plural = _("ladder steps")
         ordering = ["-at", "-id"]
+        # The ladder page's new leaders start from the latest steps.
+        indexes = [models.Index(fields=["at"], name="ladderstep_at")]
 
     def __str__(self) -> str:
         return f"{self.person} → {self.level} ({self.at})"
