@@ -124,7 +124,8 @@ def _timeline_before(request: HttpRequest) -> datetime | None:
 @permission_required("weave")
 @require_http_methods(["GET", "POST"])
 def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    file = weave_group_file(slug, before=_timeline_before(request))
+    before = _timeline_before(request)
+    file = weave_group_file(slug, before=before)
     if file is None:
         raise Http404
     group = file.group
@@ -152,7 +153,7 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "timeline_older_query": "?" + urlencode({"before": file.timeline_older.isoformat()})
             if file.timeline_older
             else "",
-            "timeline_first_page": "before" not in request.GET,
+            "timeline_first_page": before is None,
             "form": form,
             # Groups not (or no longer) in the network may be invited to join it.
             "invitable": group.stage in {Stage.PROSPECT, Stage.CONTACTED, Stage.LAPSED},

@@ -229,6 +229,7 @@ def test_a_malformed_cursor_shows_the_newest_entries(client, weaver, prospect, b
 
     assert response.status_code == 200
     assert response.context["timeline"][0].kind == "signature"
+    assert response.context["timeline_first_page"] is True
 
 
 @pytest.mark.parametrize("size", [5, 60])
