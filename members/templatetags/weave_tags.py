@@ -82,9 +82,10 @@ def weave_group_rows(groups: Sequence[Group]) -> SafeString:
 
     def row(group: Group) -> str:
         days = never if group.days_since_contact is None else group.days_since_contact
+        url = f"{head}/{quote(group.slug, safe='')}/{tail}"
         return (
             "<tr>\n"
-            f'  <th scope="row"><a href="{_escape(head)}/{quote(group.slug)}/{_escape(tail)}">'
+            f'  <th scope="row"><a href="{_escape(url)}">'
             f"{_escape(group.name)}</a>{resign if group.needs_resign else ''}</th>\n"
             f"  <td>{_escape(stages.get(group.stage, group.stage))}</td>\n"
             f"  <td>{_escape(group.place.name)}</td>\n"
