@@ -2,11 +2,12 @@
 
 Each source is a function
 ``source(group, *, limit, before=None) -> Iterable[TimelineEntry]`` returning at
-most ``limit`` of the group's newest entries of its own kind dated strictly before
-``before`` (when given), in one bounded query or a fixed few whatever the
-group's history. The members app
-registers its own sources below (stage changes, invitations, outreach email,
-signatures, relational meetings). A higher app adds its entries without the
+most ``limit`` of the group's newest entries of its own kind dated strictly
+before ``before`` (when given), newest first and in one order among entries of
+the same moment (so pages neither repeat nor skip one), in a fixed number of
+bounded queries whatever the group's history. The members app registers its
+own sources below (stage changes, invitations, outreach email, signatures,
+relational meetings). A higher app adds its entries without the
 members app importing it, from its ``AppConfig.ready()``::
 
     from members.timeline import timeline_source_register
