@@ -180,6 +180,9 @@ class Action(models.Model):
             ),
             models.Index(fields=["place", "starts_at"], name="action_place_start"),
             models.Index(fields=["host_group", "starts_at"], name="action_host_start"),
+            # A group's newest actions for the weaver's timeline, read in order
+            # and stopped at the page's size instead of sorting all of them.
+            models.Index(fields=["host_group", "created_at", "id"], name="action_host_created"),
             models.Index(fields=["kind", "starts_at"], name="action_kind_start"),
             models.Index(fields=["tactic", "starts_at"], name="action_tactic_start"),
             models.Index(fields=["latitude", "longitude"], name="action_coordinates"),
@@ -265,6 +268,8 @@ class Amplification(models.Model):
         ]
         indexes = [
             models.Index(fields=["group", "kind"], name="amplification_group_kind"),
+            # The amplification a group gave, newest first (weaver's timeline).
+            models.Index(fields=["group", "created_at", "id"], name="amplification_group_created"),
             models.Index(fields=["action", "kind"], name="amplification_action_kind"),
         ]
 

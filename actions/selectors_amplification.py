@@ -6,6 +6,7 @@ actions, amplifications, requests or pledges.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -43,6 +44,12 @@ DIGEST_STAGES = (Stage.ALIGNED, Stage.PRODUCING)
 def action_url(action_id: int) -> str:
     """The action page's address."""
     return reverse("actions:detail", kwargs={"pk": action_id})
+
+
+def action_urls() -> Callable[[int], str]:
+    """``action_url`` for many rows at once: one ``reverse`` whose id is then replaced."""
+    head, _middle, tail = reverse("actions:detail", kwargs={"pk": 0}).rpartition("/0/")
+    return lambda action_id: f"{head}/{action_id}/{tail}"
 
 
 def network_shown_q(prefix: str = "") -> Q:
@@ -418,75 +425,96 @@ def group_amplification_panel(
 # and hidden actions stay out (network_shown_q).
 
 
-def amplification_entries(group: Group, *, limit: int) -> list[TimelineEntry]:
+def amplification_entries(
+    group: Group, *, limit: int, before: datetime | None = None
+) -> list[TimelineEntry]:
     """Amplification the group gave and received, newest first (two queries).
 
     Given and received are read apart, each from its own index (the group's
-    amplifications; the actions it hosts), then merged: one query with both
-    under an OR walked every amplification of the network newest first
-    (3 s with 2,000,000 of them).
+    amplifications newest first; the actions it hosts), then merged: one query
+    with both under an OR walked every amplification of the network newest
+    first (3 s with 2,000,000 of them).
     """
-    shown = Amplification.objects.filter(network_shown_q("action__")).select_related(
-        "action", "action__host_group", "group", "by"
-    )
+    shown = Amplification.objects.filter(network_shown_q("action__"))
+    if before is not None:
+        shown = shown.filter(created_at__lt=before)
+    # Plain rows, not models: a page holds a hundred of them and the entries
+    # need a few columns each.
+    fields = (
+        "pk", "action_id", "group_id", "kind", "people", "created_at",
+        "action__title", "action__host_group__name", "group__name", "by__name", "by__email",
+    )  # fmt: skip
     newest = ("-created_at", "-id")
-    given = list(shown.filter(group=group).order_by(*newest)[:limit])
+    given = list(shown.filter(group=group).order_by(*newest).values(*fields)[:limit])
     received = list(
-        shown.filter(action__host_group=group).exclude(group=group).order_by(*newest)[:limit]
+        shown.filter(action__host_group=group)
+        .exclude(group=group)
+        .order_by(*newest)
+        .values(*fields)[:limit]
     )
-    rows = sorted(given + received, key=lambda row: (row.created_at, row.pk), reverse=True)[:limit]
+    rows = sorted(given + received, key=lambda row: (row["created_at"], row["pk"]), reverse=True)[
+        :limit
+    ]
+    # Translated once, not once a row.
+    given_label, given_summary = _("Amplification"), _("%(kind)s “%(title)s” by %(host)s")
+    received_label, received_summary = _("Amplified"), _("%(group)s: %(kind)s “%(title)s”")
+    people_text = _("%(count)s people")
+    kinds = {kind: str(kind.label) for kind in AmplificationKind}
+    url_of = action_urls()
     entries = []
     for row in rows:
-        people = _("%(count)s people") % {"count": row.people} if row.people else ""
-        if row.group_id == group.pk:
+        people = people_text % {"count": row["people"]} if row["people"] else ""
+        kind = kinds[row["kind"]]
+        if row["group_id"] == group.pk:
             entry = TimelineEntry(
-                at=row.created_at,
+                at=row["created_at"],
                 kind="amplification",
-                label=_("Amplification"),
-                summary=_("%(kind)s “%(title)s” by %(host)s")
+                label=given_label,
+                summary=given_summary
                 % {
-                    "kind": row.get_kind_display().capitalize(),
-                    "title": row.action.title,
-                    "host": row.action.host_group.name,
+                    "kind": kind.capitalize(),
+                    "title": row["action__title"],
+                    "host": row["action__host_group__name"],
                 },
                 detail=people,
-                by=str(row.by) if row.by_id else "",
-                url=action_url(row.action_id),
+                by=row["by__name"] or row["by__email"] or "",
+                url=url_of(row["action_id"]),
             )
         else:
             entry = TimelineEntry(
-                at=row.created_at,
+                at=row["created_at"],
                 kind="amplification",
-                label=_("Amplified"),
-                summary=_("%(group)s: %(kind)s “%(title)s”")
-                % {
-                    "group": row.group.name,
-                    "kind": row.get_kind_display(),
-                    "title": row.action.title,
-                },
+                label=received_label,
+                summary=received_summary
+                % {"group": row["group__name"], "kind": kind, "title": row["action__title"]},
                 detail=people,
-                url=action_url(row.action_id),
+                url=url_of(row["action_id"]),
             )
         entries.append(entry)
     return entries
 
 
-def hosted_action_entries(group: Group, *, limit: int) -> list[TimelineEntry]:
-    rows = (
-        Action.objects.filter(network_shown_q(), host_group=group)
-        .select_related("place", "created_by")
-        .order_by("-created_at", "-id")[:limit]
-    )
+def hosted_action_entries(
+    group: Group, *, limit: int, before: datetime | None = None
+) -> list[TimelineEntry]:
+    rows = Action.objects.filter(network_shown_q(), host_group=group)
+    if before is not None:
+        rows = rows.filter(created_at__lt=before)
+    rows = rows.order_by("-created_at", "-id").values(
+        "pk", "title", "starts_at", "created_at", "place__name",
+        "created_by__name", "created_by__email",
+    )[:limit]  # fmt: skip
+    label, summary, detail = _("Action"), _("Posted “%(title)s”, %(place)s"), _("Starts %(date)s")
+    url_of = action_urls()
     return [
         TimelineEntry(
-            at=row.created_at,
+            at=row["created_at"],
             kind="action",
-            label=_("Action"),
-            summary=_("Posted “%(title)s”, %(place)s") % {"title": row.title, "place": row.place},
-            detail=_("Starts %(date)s")
-            % {"date": timezone.localtime(row.starts_at).date().isoformat()},
-            by=str(row.created_by) if row.created_by_id else "",
-            url=action_url(row.pk),
+            label=label,
+            summary=summary % {"title": row["title"], "place": row["place__name"]},
+            detail=detail % {"date": timezone.localtime(row["starts_at"]).date().isoformat()},
+            by=row["created_by__name"] or row["created_by__email"] or "",
+            url=url_of(row["pk"]),
         )
         for row in rows
     ]

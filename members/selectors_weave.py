@@ -145,11 +145,13 @@ class GroupFile:
     group: Group
     memberships: list[Membership]
     timeline: list[TimelineEntry]
-    timeline_cut: bool
+    # The moment the next (older) page of the timeline starts before; None: no older entries.
+    timeline_older: datetime | None
 
 
-def weave_group_file(slug: str) -> GroupFile | None:
-    """The group behind ``slug`` with its people and whole timeline (None if there is none)."""
+def weave_group_file(slug: str, *, before: datetime | None = None) -> GroupFile | None:
+    """The group behind ``slug`` with its people and a page of its timeline, the newest
+    entries or those before ``before`` (None if there is no such group)."""
     group = (
         Group.objects.select_related("place", "place__parent", "signed_version", "created_by")
         .prefetch_related(
@@ -166,8 +168,13 @@ def weave_group_file(slug: str) -> GroupFile | None:
         .select_related("person")
         .order_by("role", "person__name", "person__email")
     )
-    timeline, cut = timeline_for(group)
-    return GroupFile(group=group, memberships=memberships, timeline=timeline, timeline_cut=cut)
+    timeline, cut = timeline_for(group, before=before)
+    return GroupFile(
+        group=group,
+        memberships=memberships,
+        timeline=timeline,
+        timeline_older=timeline[-1].at if cut else None,
+    )
 
 
 # --- Where the network is thin ------------------------------------------------

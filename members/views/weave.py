@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -104,10 +107,25 @@ def group_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _timeline_before(request: HttpRequest) -> datetime | None:
+    """The keyset cursor of an older timeline page (``?before=<ISO moment>``); a malformed
+    one shows the newest entries."""
+    try:
+        before = datetime.fromisoformat(request.GET.get("before", "")[:40])
+    except ValueError:
+        return None
+    if not 1 < before.year < 9999:  # room to step a day either way
+        return None
+    if timezone.is_naive(before):
+        before = timezone.make_aware(before)
+    return before
+
+
 @permission_required("weave")
 @require_http_methods(["GET", "POST"])
 def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    file = weave_group_file(slug)
+    before = _timeline_before(request)
+    file = weave_group_file(slug, before=before)
     if file is None:
         raise Http404
     group = file.group
@@ -132,7 +150,10 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "group": group,
             "memberships": file.memberships,
             "timeline": file.timeline,
-            "timeline_cut": file.timeline_cut,
+            "timeline_older_query": "?" + urlencode({"before": file.timeline_older.isoformat()})
+            if file.timeline_older
+            else "",
+            "timeline_first_page": before is None,
             "form": form,
             # Groups not (or no longer) in the network may be invited to join it.
             "invitable": group.stage in {Stage.PROSPECT, Stage.CONTACTED, Stage.LAPSED},

@@ -239,3 +239,37 @@ def test_the_list_uses_a_fixed_number_of_queries(
     # session, person, roles, coalition; places, working groups, caucuses; count, page
     with django_assert_num_queries(9):
         client.get(LIST, {"stage": "contacted", "place": places["city"].pk})
+
+
+def test_the_list_rows_show_stage_place_kind_days_since_contact_and_the_badge(
+    client, weaver, places
+):
+    GroupFactory(
+        name="Old <b>Signatory</b>",
+        slug="old-signatory",
+        place=places["harbour"],
+        kind="union",
+        stage=Stage.ALIGNED,
+        needs_resign=True,
+        last_contact_at=timezone.now() - timedelta(days=12, hours=1),
+    )
+    GroupFactory(name="Brand New", slug="brand-new", place=places["harbour"], kind="ngo")
+    client.force_login(weaver)
+
+    page = client.get(LIST).content.decode()
+
+    signatory = reverse("members:weave_group", kwargs={"slug": "old-signatory"})
+    assert f'<a href="{signatory}">Old &lt;b&gt;Signatory&lt;/b&gt;</a>' in page
+    assert "<td>aligned</td>\n  <td>Harbour</td>\n  <td>union</td>\n  <td>12</td>" in page
+    assert page.count("to re-sign") == 1
+    brand_new = reverse("members:weave_group", kwargs={"slug": "brand-new"})
+    assert f'<a href="{brand_new}">Brand New</a></th>' in page
+    assert "<td>NGO</td>\n  <td>never</td>" in page
+
+
+def test_an_empty_list_says_so(client, weaver, places):
+    client.force_login(weaver)
+
+    page = client.get(LIST, {"kind": "funder"}).content.decode()
+
+    assert "No group matches these filters." in page

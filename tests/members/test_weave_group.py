@@ -155,7 +155,7 @@ def test_an_unconfirmed_signature_says_so(client, weaver, prospect):
 def test_other_apps_add_entries_through_the_registry(client, weaver, prospect, monkeypatch):
     monkeypatch.setattr(timeline, "_sources", list(timeline._sources))
 
-    def action_entries(group, *, limit):
+    def action_entries(group, *, limit, before=None):
         return [
             TimelineEntry(
                 at=timezone.now() + timedelta(days=1),
@@ -184,7 +184,52 @@ def test_the_timeline_is_cut_to_the_newest_entries(weaver, prospect):
     entries, cut = timeline.timeline_for(prospect, limit=4)
 
     assert cut is True
-    assert [entry.kind for entry in entries] == ["signature", "invitation", "meeting", "meeting"]
+    # The three meetings share a day: they wait together for the next page.
+    assert [entry.kind for entry in entries] == ["signature", "invitation"]
+
+
+def test_older_pages_follow_on_without_repeating_or_skipping_an_entry(weaver, prospect):
+    _history(prospect, weaver, count=3)
+    everything, cut = timeline.timeline_for(prospect, limit=100)
+    assert not cut and len(everything) == 12
+
+    pages, before, cut = [], None, True
+    while cut:
+        entries, cut = timeline.timeline_for(prospect, limit=4, before=before)
+        pages.append([(entry.kind, entry.summary) for entry in entries])
+        before = entries[-1].at
+
+    assert [len(page) for page in pages] == [2, 3, 3, 4]
+    assert [entry for page in pages for entry in page] == [
+        (entry.kind, entry.summary) for entry in everything
+    ]
+
+
+def test_the_page_links_to_older_entries_and_back(client, weaver, prospect):
+    _history(prospect, weaver, count=20)  # 63 entries, more than a page
+    client.force_login(weaver)
+
+    first = client.get(page_url(prospect))
+
+    older = first.context["timeline_older_query"]
+    assert older and "Older entries" in first.content.decode()
+    second = client.get(page_url(prospect) + older)
+    assert len(first.context["timeline"]) + len(second.context["timeline"]) == 63
+    assert second.context["timeline"][-1].summary == "Added as prospect"
+    assert second.context["timeline_older_query"] == ""
+    assert f'href="{page_url(prospect)}#timeline-title">Newest' in second.content.decode()
+
+
+@pytest.mark.parametrize("before", ["yesterday", "0001-01-01", "2025-13-40T00:00"])
+def test_a_malformed_cursor_shows_the_newest_entries(client, weaver, prospect, before):
+    _history(prospect, weaver)
+    client.force_login(weaver)
+
+    response = client.get(page_url(prospect), {"before": before})
+
+    assert response.status_code == 200
+    assert response.context["timeline"][0].kind == "signature"
+    assert response.context["timeline_first_page"] is True
 
 
 @pytest.mark.parametrize("size", [5, 60])
@@ -202,7 +247,11 @@ def test_the_group_page_uses_a_fixed_number_of_queries(
     # actions hosted and amplifications given and received (registered by the actions app)
     with django_assert_num_queries(16):
         response = client.get(page_url(prospect))
-    assert len(response.context["timeline"]) >= size
+    if size == 5:  # the whole history on one page
+        assert len(response.context["timeline"]) == 18
+        assert response.context["timeline_older_query"] == ""
+    else:  # a page, and a link to the rest
+        assert response.context["timeline_older_query"]
 
 
 def test_a_weaver_moves_a_group_by_hand_with_a_reason(client, weaver, prospect):
@@ -298,3 +347,13 @@ def test_a_prospect_can_be_invited_from_its_page_and_an_aligned_group_cannot(
     else:
         assert f'action="{invite}"' in prospect_page
         assert 'value="cora@example.org"' in prospect_page
+
+
+def test_timeline_text_is_escaped(client, weaver, prospect):
+    StageChange.objects.filter(group=prospect).update(reason="<b>Met</b> at the fair")
+    client.force_login(weaver)
+
+    page = client.get(page_url(prospect)).content.decode()
+
+    assert "&lt;b&gt;Met&lt;/b&gt; at the fair" in page
+    assert "<b>Met</b>" not in page
