@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from members.models import Group, GroupKind, Stage
 from members.timeline import TimelineEntry
@@ -95,3 +96,44 @@ def weave_group_rows(groups: Sequence[Group]) -> SafeString:
         )
 
     return mark_safe("\n".join(row(group) for group in groups))  # noqa: S308  # nosec B308, B703
+
+
+@register.simple_tag
+def weave_cards(cards: Sequence[Group]) -> SafeString:
+    """``{% weave_cards column.cards %}``: a board column's cards, as
+    ``members/weave/_card.html`` wrote them one include at a time.
+
+    Each group has its place loaded and ``days_since_contact`` set.
+    """
+    head, _middle, tail = reverse("members:weave_group", kwargs={"slug": "0"}).rpartition("/0/")
+    kinds = {kind: str(kind.label) for kind in GroupKind}
+    never, today = _escape(_("Never contacted")), _escape(_("In touch today"))
+    resign = (
+        '\n  <p><span class="weave-badge weave-badge--warning">'
+        f"{_escape(_('to re-sign'))}</span></p>"
+    )
+
+    def card(group: Group) -> str:
+        days = group.days_since_contact
+        if days is None:
+            contact = never
+        elif days == 0:
+            contact = today
+        else:
+            contact = _escape(
+                ngettext("No contact for %(days)s day", "No contact for %(days)s days", days)
+                % {"days": days}
+            )
+        url = f"{head}/{quote(group.slug, safe='')}/{tail}"
+        return (
+            f'<article class="weave-card" aria-labelledby="card-{group.pk}">\n'
+            f'  <h4 id="card-{group.pk}"><a href="{_escape(url)}">{_escape(group.name)}</a></h4>\n'
+            f'  <p class="weave-card__meta">{_escape(group.place.name)} · '
+            f"{_escape(kinds.get(group.kind, group.kind))}</p>\n"
+            f'  <p class="weave-card__meta">{contact}</p>'
+            f"{resign if group.needs_resign else ''}\n"
+            "</article>"
+        )
+
+    # Every value above is escaped.
+    return mark_safe("\n".join(card(group) for group in cards))  # noqa: S308  # nosec B308, B703

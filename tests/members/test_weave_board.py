@@ -154,6 +154,21 @@ def test_cards_show_place_kind_days_since_contact_and_the_re_sign_badge(client, 
     assert "Never contacted" in page
 
 
+def test_cards_escape_what_people_typed_and_say_in_touch_today(client, weaver, places):
+    GroupFactory(
+        name="<b>Bold</b> & Co",
+        place=places["harbour"],
+        last_contact_at=timezone.now() - timedelta(hours=2),
+    )
+    client.force_login(weaver)
+
+    page = client.get(BOARD).content.decode()
+
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in page
+    assert "<b>Bold</b>" not in page
+    assert "In touch today" in page
+
+
 @pytest.mark.parametrize(
     "params",
     [{"place": "999999"}, {"quiet_days": "-3"}, {"quiet_days": "lots"}, {"kind": "<script>"}],
