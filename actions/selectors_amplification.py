@@ -309,8 +309,8 @@ def support_open_for(
     """
     now = now or timezone.now()
     requests = SupportRequest.objects.filter(
+        actions_visible_q(user, "action__"),
         is_open=True,
-        action__in=actions_visible_to(user),
         action__ends_at__gte=now,
     ).exclude(action__status=ActionStatus.CANCELLED)
     if place is not None:

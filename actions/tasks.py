@@ -42,3 +42,9 @@ def digest_send_weekly() -> int:
 def digest_send_batch(*, group_ids: list[int], week: str) -> int:
     """Send the week's digest to a batch of groups; a retry skips those already claimed."""
     return support.digest_send_batch(group_ids=group_ids, week=date.fromisoformat(week))
+
+
+@shared_task
+def support_requests_close_ended() -> int:
+    """Celery beat: close the open support requests of actions that have ended."""
+    return support.support_requests_close_ended()

@@ -220,6 +220,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "actions.tasks.digest_send_weekly",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
+    # Support requests close when their action ends (actions/services/support.py).
+    "actions-support-close-ended": {
+        "task": "actions.tasks.support_requests_close_ended",
+        "schedule": 600.0,
+    },
     # Days of action: reminders 24 h ahead and follow-ups, each sent once, and
     # days going live and closing with their windows (convergence/tasks.py).
     "convergence-notices-due": {"task": "convergence.tasks.notices_due", "schedule": 300.0},

@@ -116,6 +116,20 @@ def support_request_close(*, support_request: SupportRequest, by) -> SupportRequ
     return locked
 
 
+def support_requests_close_ended(*, now=None) -> int:
+    """Close the open requests of actions that have ended; how many were closed.
+
+    An action that is over can use no more help, so its requests leave the
+    lists of open requests, the digest and the coordination view, which then
+    read only requests that can still be met. ``met_at`` stays empty, as for
+    a request closed by hand. Run by Celery beat (actions/tasks.py).
+    """
+    now = now or timezone.now()
+    return SupportRequest.objects.filter(is_open=True, action__ends_at__lt=now).update(
+        is_open=False
+    )
+
+
 @dataclass(frozen=True)
 class PledgeMade:
     """A pledge as it stands after ``support_pledge_add``, and what it replaced."""
@@ -157,6 +171,8 @@ def support_pledge_add(
     if not can_see_action(by, action):
         raise RuleBroken(_("This action is not open to you."))
     _check_open_action(action)
+    if action.ends_at < timezone.now():
+        raise RuleBroken(_("This action is over: it can no longer take pledges."))
     if not locked.is_open:
         raise RuleBroken(
             _("This request is closed: it has all the support it asked for, or the host closed it.")

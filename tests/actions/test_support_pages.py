@@ -218,6 +218,21 @@ def test_the_list_shows_what_was_pledged_for_what_was_asked(client, drivers, gro
     assert "2 pledged for 5 asked" in client.get(LIST).content.decode()
 
 
+def test_the_list_rows_escape_what_hosts_typed(client, action, host_admin):
+    action.title = "<b>Walk</b> & talk"
+    action.save()
+    support_request_create(
+        action=action, by=host_admin, kind="people", amount=3, description="<i>marshals</i>"
+    )
+
+    page = client.get(LIST).content.decode()
+
+    assert "People: &lt;i&gt;marshals&lt;/i&gt;" in page
+    assert "&lt;b&gt;Walk&lt;/b&gt; &amp; talk" in page
+    assert f'href="/actions/{action.pk}/#support"' in page
+    assert "<i>marshals</i>" not in page
+
+
 @pytest.mark.parametrize("over", ["ended", "cancelled"])
 def test_an_action_that_is_over_cannot_ask_for_support(client, host, host_admin, over):
     if over == "ended":

@@ -14,6 +14,7 @@ from actions.services.support import (
     support_pledge_remove,
     support_request_close,
     support_request_create,
+    support_requests_close_ended,
 )
 from coalition.errors import RuleBroken
 from tests.factories import GroupFactory, add_member, make_action
@@ -236,3 +237,35 @@ def test_a_cancelled_action_is_refused_with_a_clear_message(action, host_admin):
     with pytest.raises(RuleBroken) as refused:
         support_request_create(action=action, by=host_admin, kind="people", amount=3)
     assert "can no longer ask the network for support" in refused.value.message
+
+
+def test_requests_close_when_their_action_ends_and_not_before(drivers, host, host_admin):
+    ended = make_action(host, title="Yesterday's walk", days_ahead=-1)
+    ended_request = SupportRequest.objects.create(action=ended, kind="people", amount=4)
+    met = SupportRequest.objects.create(
+        action=ended, kind="money", amount=4, pledged=4, is_open=False, met_at=timezone.now()
+    )
+
+    assert support_requests_close_ended() == 1
+
+    assert not fresh(ended_request).is_open
+    assert fresh(ended_request).met_at is None  # closed because it ended, not met
+    assert fresh(met).met_at is not None
+    assert fresh(drivers).is_open  # its action is still to come
+    assert support_requests_close_ended() == 0
+
+
+def test_a_pledge_to_an_action_that_is_over_is_refused_clearly(drivers, group, group_admin):
+    action = drivers.action
+    action.starts_at = timezone.now() - timedelta(hours=3)
+    action.ends_at = timezone.now() - timedelta(hours=1)
+    action.save()
+
+    with pytest.raises(RuleBroken, match="is over"):
+        support_pledge_add(support_request=drivers, group=group, by=group_admin, amount=1)
+    assert fresh(drivers).pledged == 0
+
+
+def test_the_sweep_runs_on_the_beat_schedule(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["actions-support-close-ended"]
+    assert entry["task"] == "actions.tasks.support_requests_close_ended"

@@ -1034,6 +1034,10 @@ class Command(BaseCommand):
             ],
             support_requests(),
         )
+        # As the beat job leaves them: the requests of actions already over are closed.
+        from actions.services.support import support_requests_close_ended
+
+        support_requests_close_ended(now=now)
 
     def _meetings_and_ladder(self) -> None:
         from members.models import LadderLevel, LadderStep, RelationalMeeting, User
