@@ -586,6 +586,27 @@ def test_the_export_takes_a_fixed_number_of_queries(
     assert len(rows) == size + 1
 
 
+def test_the_place_select_offers_the_days_places_and_those_right_under_them(
+    client, coordinator, network, monkeypatch
+):
+    from convergence import selectors_coordinate
+
+    places, _groups = network
+    day = make_day(places=[places["region"]])
+    client.force_login(coordinator)
+
+    offered = _coordinate(client, day).context["filters"].fields["place"].choices
+    names = [label.strip() for _key, label in offered][1:]
+    assert names == ["Lakeshore", "Port Maren", "Alder Falls"]  # not the district below
+
+    # Too many places right under them: the day's own places alone, the rest typed.
+    monkeypatch.setattr(selectors_coordinate, "PLACE_CHOICES_MAX", 2)
+    offered = _coordinate(client, day).context["filters"].fields["place"].choices
+    assert [label.strip() for _key, label in offered][1:] == ["Lakeshore"]
+    typed = _coordinate(client, day, place_name="Harbourside")
+    assert typed.context["place"] == places["district"]
+
+
 def test_a_place_past_the_listed_ones_still_narrows(client, coordinator, network, monkeypatch):
     from convergence import selectors_coordinate
 
