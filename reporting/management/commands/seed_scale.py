@@ -803,6 +803,15 @@ class Command(BaseCommand):
         # One action in 100 is a registered event of a day of action.
         events_per_day = max(1, n_actions // 100 // n_days)
         n_events = min(events_per_day * n_days, n_actions)
+        # Events are spread through the actions as a real network posts them, among
+        # the other actions (every ``stride``-th one), not the first ids in a block.
+        stride = max(1, n_actions // n_events)
+
+        def event_of(a: int) -> int | None:
+            """The event number of action ``a``, or None for an action that is no event."""
+            e, rest = divmod(a, stride)
+            return e if rest == 0 and e < n_events else None
+
         base = self._next_id(Action)
         self.action_base = base
         tactics = list(Tactic.objects.values_list("id", flat=True))
@@ -813,8 +822,8 @@ class Command(BaseCommand):
         self.action_place = array("l")
         for a in range(n_actions):
             host = self.signed[rng.randrange(len(self.signed))]
-            if a < n_events:
-                _, starts, ends = self.day_windows[a // events_per_day]
+            if (e := event_of(a)) is not None:
+                _, starts, ends = self.day_windows[e // events_per_day]
                 moment = self._when(starts, ends)
             else:
                 moment = self._when(self.begin, horizon)
@@ -856,7 +865,7 @@ class Command(BaseCommand):
                     f"{lon + rng.uniform(-0.15, 0.15):.6f}" if located else None,
                     starts,
                     starts + datetime.timedelta(hours=2),
-                    _pick(rng, VISIBILITIES) if a >= n_events else "public",
+                    _pick(rng, VISIBILITIES) if event_of(a) is None else "public",
                     None,
                     confirmed[a],
                     status,
@@ -908,8 +917,9 @@ class Command(BaseCommand):
         )
 
         def events() -> Iterator[tuple]:
-            for a in range(n_events):
-                day_id, starts, _ = self.day_windows[a // events_per_day]
+            for e in range(n_events):
+                a = e * stride
+                day_id, starts, _ = self.day_windows[e // events_per_day]
                 yield (
                     day_id,
                     base + a,
