@@ -134,8 +134,14 @@ if DATABASE_URL:
     if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         # Page queries are short: PostgreSQL's JIT compiles any query whose
         # estimated cost passes jit_above_cost, which cost tens of milliseconds
-        # on queries that run in a few (the thin-places count at scale).
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        # on queries that run in a few (the thin-places count at scale), and a
+        # parallel plan starts two worker processes (about 5 ms) for queries
+        # whose estimates look large but that read a few dozen rows (the
+        # calendar's window, the support list). Both stay off for every
+        # connection: nothing here reads enough rows to gain from them.
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            "-c jit=off -c max_parallel_workers_per_gather=0"
+        )
 else:
     SQLITE_PATH = Path(env_str("SQLITE_PATH") or BASE_DIR / "var" / "db.sqlite3")
     if str(SQLITE_PATH) != ":memory:":

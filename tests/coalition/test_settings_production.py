@@ -113,9 +113,11 @@ def test_with_one_trusted_proxy_allauth_keys_on_the_last_forwarded_hop(settings,
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_postgresql_connections_run_without_jit():
+def test_postgresql_connections_run_without_jit_or_parallel_workers():
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone() == ("0",)
