@@ -8,7 +8,8 @@ A deep page then costs at most ``count_limit`` skipped rows, never the table.
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Window
 from django.utils.functional import cached_property
 
 COUNT_LIMIT = 1000
@@ -33,3 +34,26 @@ class BoundedPaginator(Paginator):
     def capped(self) -> bool:
         """More rows match than were counted."""
         return self._bounded > self.count_limit
+
+
+def page_counted_with_rows(queryset, per_page: int, number) -> Page:
+    """The page ``number`` of ``queryset`` with its total, in one query.
+
+    For lists whose page query reads every matching row anyway (ordered by a
+    column no index serves, so PostgreSQL sorts them all): each row carries
+    the total as a window count, instead of a second pass that counts the same
+    rows. Past the last page, the last page, as ``Paginator.get_page`` does.
+    """
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        number = 1
+    if number < 1:  # out of range, as a page past the last
+        return Paginator(queryset, per_page).get_page(number)
+    start = (number - 1) * per_page
+    rows = list(queryset.annotate(counted_total=Window(Count("pk")))[start : start + per_page])
+    if not rows and number > 1:
+        return Paginator(queryset, per_page).get_page(number)
+    paginator = Paginator(queryset, per_page)
+    paginator.count = rows[0].counted_total if rows else 0
+    return paginator._get_page(rows, number, paginator)
