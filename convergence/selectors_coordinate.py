@@ -29,7 +29,7 @@ from actions.models import Action, ActionStatus, SupportRequest
 from actions.selectors import actions_visible_q
 from actions.selectors_listing import posting_groups
 from coalition.models import Place
-from coalition.paging import BoundedPaginator
+from coalition.paging import BoundedPaginator, page_counted_with_rows
 from coalition.place_cover import paths_above
 from coalition.place_pick import MATCHES_LOADED
 from coalition.selectors import places_matching
@@ -287,18 +287,24 @@ def coordination(
     day: DayOfAction, user, *, place: Place | None, sort: str, pages: dict[str, str | None]
 ) -> Coordination:
     """The four lists of the coordination view, each paginated: the day's events read
-    once, then two queries each (three for the support list). Counts stop past
-    ``COUNT_LIMIT`` rows ("more than")."""
+    once; the places and groups in two queries each, their counts stopping past
+    ``COUNT_LIMIT`` rows ("more than"); the events in one each (two for the
+    support list, with its open requests)."""
 
     def page(queryset, key: str) -> Page:
         return BoundedPaginator(queryset, PER_PAGE).get_page(pages.get(key))
+
+    def sorted_page(queryset, key: str) -> Page:
+        # Ordered by their actions' columns, the events are all read to be sorted:
+        # their rows carry the total too (one query, not a count and a page).
+        return page_counted_with_rows(queryset, PER_PAGE, pages.get(key))
 
     events = day_events_read(day, user)
     return Coordination(
         places=page(places_without_event(day, place, events=events), "places_page"),
         groups=page(groups_not_registered(day, place, events=events), "groups_page"),
-        support=page(events_with_open_support(day, events, place), "support_page"),
-        rsvps=page(events_by_rsvps(day, events, place, sort), "rsvps_page"),
+        support=sorted_page(events_with_open_support(day, events, place), "support_page"),
+        rsvps=sorted_page(events_by_rsvps(day, events, place, sort), "rsvps_page"),
     )
 
 
