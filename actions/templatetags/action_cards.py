@@ -49,6 +49,25 @@ def action_card(context, action, heading_level=3) -> SafeString:
             action.place.name,
         )
     ]
+    parts += _origin_and_badges(action)
+    counts = ngettext(
+        "%(counter)s person coming", "%(counter)s people coming", action.rsvp_count
+    ) % {"counter": action.rsvp_count}
+    amplified = getattr(action, "amplification_count", None)
+    if amplified is not None:
+        counts = (
+            ngettext("%(counter)s amplification", "%(counter)s amplifications", amplified)
+            % {"counter": amplified}
+            + " · "
+            + counts
+        )
+    parts.append(format_html('  <p class="action-card__counts">{}</p>\n</article>', counts))
+    return format_html_join("\n", "{}", ((part,) for part in parts))
+
+
+def _origin_and_badges(action) -> list[SafeString]:
+    """The card's line naming where an imported action came from, and its badges."""
+    parts = []
     if action.origin_system:
         origin = (
             format_html(
@@ -69,19 +88,7 @@ def action_card(context, action, heading_level=3) -> SafeString:
     badges = _badges(action)
     if badges:
         parts.append(format_html('  <p class="action-card__badges">{}</p>', badges))
-    counts = ngettext(
-        "%(counter)s person coming", "%(counter)s people coming", action.rsvp_count
-    ) % {"counter": action.rsvp_count}
-    amplified = getattr(action, "amplification_count", None)
-    if amplified is not None:
-        counts = (
-            ngettext("%(counter)s amplification", "%(counter)s amplifications", amplified)
-            % {"counter": amplified}
-            + " · "
-            + counts
-        )
-    parts.append(format_html('  <p class="action-card__counts">{}</p>\n</article>', counts))
-    return format_html_join("\n", "{}", ((part,) for part in parts))
+    return parts
 
 
 def _kind(kind: str) -> str:
@@ -132,26 +139,7 @@ def day_event_card(event, action_prefix: str) -> SafeString:
             meta,
         )
     ]
-    if event.origin_system:
-        origin = (
-            format_html(
-                ' · <a href="{}" rel="noopener noreferrer external">{}</a>',
-                event.origin_url,
-                _("at its origin"),
-            )
-            if event.origin_url
-            else ""
-        )
-        parts.append(
-            format_html(
-                '  <p class="action-card__origin">{}{}</p>',
-                _("From %(name)s") % {"name": event.origin_name},
-                origin,
-            )
-        )
-    badges = _badges(event)
-    if badges:
-        parts.append(format_html('  <p class="action-card__badges">{}</p>', badges))
+    parts += _origin_and_badges(event)
     if event.status != "cancelled":
         parts.append(rsvp_counts(event.rsvp_count, event.capacity, event.places_left))
     if not event.rsvp_refusal:
