@@ -96,6 +96,9 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # After authentication: asks people to agree to a new privacy policy version.
     "privacy.middleware.ConsentMiddleware",
+    # Last: the busiest pages answered again until anything is written
+    # (coalition/page_cache.py; on only with a shared cache).
+    "coalition.page_cache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "coalition.urls"
@@ -177,6 +180,11 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# How long a finished page may be answered again while nothing is written
+# (coalition/page_cache.py). Only with a cache every process shares: a
+# per-process cache would not hear of a Celery worker's writes.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", default=30) if CACHE_URL else 0
 
 # Where tasks go: Redis in production; a folder (kombu's filesystem transport)
 # for the embedded worker and beat that `make run` starts, so scheduled work

@@ -64,6 +64,8 @@ def _test_settings(settings, request):
     # as it would leave (coalition/mail.py).
     settings.EMAIL_BACKEND = "coalition.mail.CoalitionEmailBackend"
     settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Pages kept by the page cache would outlive a test's rolled-back writes.
+    settings.PAGE_CACHE_SECONDS = 0
     cache.clear()
     yield
     cache.clear()
