@@ -15,7 +15,7 @@ import logging
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -26,6 +26,27 @@ PAUSE_SECONDS = 5
 _UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
+class ReusedClients(RedisCacheClient):
+    """Django's client, keeping one ``redis.Redis`` per connection pool.
+
+    Django builds a new ``redis.Redis`` for every cache call; its constructor
+    fills a table of 170 response callbacks each time, which was a third of a
+    page answered from the page cache. The pool below is shared either way,
+    and a ``redis.Redis`` is safe to share between threads.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class TolerantRedisCache(RedisCache):
     """Django's RedisCache with short socket timeouts that answers "missing" when Redis is down."""
 
@@ -34,6 +55,7 @@ class TolerantRedisCache(RedisCache):
         params["OPTIONS"].setdefault("socket_connect_timeout", TIMEOUT_SECONDS)
         params["OPTIONS"].setdefault("socket_timeout", TIMEOUT_SECONDS)
         super().__init__(server, params)
+        self._class = ReusedClients
         self._down_until = 0.0
 
     def _try(self, call, fallback):

@@ -30,22 +30,28 @@ Why this stays correct:
 - **Only plain answers are kept:** a 200 to GET that sets no cookie but the
   CSRF one, leaves the session unchanged and is not streamed.
 
+If the cache cannot be reached when a write commits, the move is lost: pages
+kept before may then be answered for up to ``PAGE_CACHE_SECONDS``.
+
 It is on only where the cache is shared by every process (``CACHE_URL`` or
 ``REDIS_URL``): a per-process cache would not hear of a Celery worker's writes.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import _unmask_cipher_token, get_token
+from django.urls import resolve
 
 VERSION_KEY = "page-cache:version"
 KEY_PREFIX = "page-cache:page:"
@@ -165,10 +171,19 @@ def _servable(request: HttpRequest) -> bool:
         return False
     if "HTTP_AUTHORIZATION" in request.META or "HTTP_OSDI_API_TOKEN" in request.META:
         return False
-    if "messages" in request.COOKIES:
+    if request.COOKIES.get("messages"):
         return False
-    session = getattr(request, "session", None)
-    return not (session is not None and "_messages" in session)
+    return "_messages" not in request.session
+
+
+@functools.lru_cache(maxsize=4096)
+def _route(urlconf: str, path: str):
+    """The view and route name at ``path``, or ``None`` (addresses are resolved once)."""
+    try:
+        match = resolve(path, urlconf)
+    except Http404:
+        return None
+    return match.func, match.view_name
 
 
 def wants_fresh(request: HttpRequest) -> bool:
@@ -178,12 +193,11 @@ def wants_fresh(request: HttpRequest) -> bool:
 
 
 def page_key(request: HttpRequest) -> str:
-    session = getattr(request, "session", None)
-    user = getattr(request, "user", None)
+    session = request.session
     parts = (
         request.get_full_path(),
-        (session.session_key or "") if session is not None else "",
-        str(user.pk) if user is not None and user.is_authenticated else "",
+        session.session_key or "",
+        str(session.get(SESSION_KEY, "")),
         getattr(request, "LANGUAGE_CODE", ""),
         request.META.get("HTTP_HX_REQUEST", ""),
         request.META.get("HTTP_HX_TARGET", ""),
@@ -194,11 +208,14 @@ def page_key(request: HttpRequest) -> str:
 
 
 class PageCacheMiddleware:
-    """Serves a kept answer of a ``CACHED_ROUTES`` page, or keeps the one just built.
+    """Answers a ``CACHED_ROUTES`` page from its kept copy, or keeps the one just built.
 
-    The last middleware: the session, the person, the language, the consent
-    check and the messages are known, and every middleware above still sees
-    the answer go out (CSP header, CSRF cookie, ``Cache-Control``).
+    It sits right after authentication: the session, the language and the CSRF
+    cookie are known, and the person is not loaded (a kept page is per session,
+    and any change to the person, their session or their consent is a write
+    that ends it). What the middleware below it adds (``Cache-Control``,
+    ``X-Frame-Options``) is kept with the page; what the middleware above adds
+    (CSP with its nonce, the CSRF cookie, ``Vary``) is added to each answer.
     """
 
     def __init__(self, get_response):
@@ -207,31 +224,25 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        pending = getattr(request, "_page_cache_pending", None)
-        if pending is not None:
-            keep(request, response, *pending)
-        return response
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        match = request.resolver_match
-        if match is None or match.view_name not in CACHED_ROUTES or not _servable(request):
-            return None
-        if not enabled():  # turned off after start (the tests' default)
-            return None
+        route = None
+        if enabled() and _servable(request):
+            route = _route(
+                getattr(request, "urlconf", None) or settings.ROOT_URLCONF, request.path_info
+            )
+        if route is None or route[1] not in CACHED_ROUTES:
+            return self.get_response(request)
         key = page_key(request)
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY)
         if version is None:
             bump_version()
-            return None
+            return self.get_response(request)
         entry = None if wants_fresh(request) else found.get(key)
-        if entry is not None and entry["version"] == version:
-            if over_rate(view_func, request):
-                return None  # the view answers its own 429
+        if entry is not None and entry["version"] == version and not over_rate(route[0], request):
             return answer_from(entry, request)
-        request._page_cache_pending = (key, version)
-        return None
+        response = self.get_response(request)
+        keep(request, response, key, version)
+        return response
 
 
 def over_rate(view_func, request: HttpRequest) -> bool:
@@ -253,8 +264,7 @@ def keep(request: HttpRequest, response: HttpResponse, key: str, version) -> Non
         return
     if any(name != settings.CSRF_COOKIE_NAME for name in response.cookies):
         return
-    session = getattr(request, "session", None)
-    if session is not None and session.modified:
+    if request.session.modified:
         return
     messages = getattr(request, "_messages", None)
     if messages is not None and messages._queued_messages:

@@ -87,6 +87,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The busiest pages answered again until anything is written, before the
+    # person is loaded (coalition/page_cache.py; on only with a shared cache).
+    "coalition.page_cache.PageCacheMiddleware",
     # Logged-in answers without their own Cache-Control: private, no-store.
     "coalition.middleware.PrivateCacheMiddleware",
     # A view's "try again later" (request.retry_after) as a 429 with Retry-After.
@@ -96,9 +99,6 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # After authentication: asks people to agree to a new privacy policy version.
     "privacy.middleware.ConsentMiddleware",
-    # Last: the busiest pages answered again until anything is written
-    # (coalition/page_cache.py; on only with a shared cache).
-    "coalition.page_cache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "coalition.urls"
@@ -185,6 +185,10 @@ else:
 # (coalition/page_cache.py). Only with a cache every process shares: a
 # per-process cache would not hear of a Celery worker's writes.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", default=30) if CACHE_URL else 0
+# With a shared cache, sessions are read from it and written through to the
+# database: a page answered from the page cache then runs no query at all.
+if CACHE_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Where tasks go: Redis in production; a folder (kombu's filesystem transport)
 # for the embedded worker and beat that `make run` starts, so scheduled work

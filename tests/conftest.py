@@ -64,8 +64,11 @@ def _test_settings(settings, request):
     # as it would leave (coalition/mail.py).
     settings.EMAIL_BACKEND = "coalition.mail.CoalitionEmailBackend"
     settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    # Pages kept by the page cache would outlive a test's rolled-back writes.
+    # Pages kept by the page cache would outlive a test's rolled-back writes,
+    # and sessions read from a shared cache would change query counts between
+    # the SQLite and the PostgreSQL + Redis passes.
     settings.PAGE_CACHE_SECONDS = 0
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     cache.clear()
     yield
     cache.clear()

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _page_cache_on(settings):
+    # As production sets them with a shared cache.
     settings.PAGE_CACHE_SECONDS = 30
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     cache.clear()
 
 
@@ -215,3 +217,30 @@ def test_a_hard_reload_is_built_again_and_kept():
     assert len(captured) > 0
     again, _ = queries_for(client, "/playbook/")
     assert again == 0
+
+
+def test_a_kept_page_of_a_logged_in_person_is_answered_without_any_query():
+    person = PersonFactory(name="Imogen Varga")
+    consent_to_current_policy(person)
+    add_member(GroupFactory(name="Harbour Tenants"), person, role="admin")
+    client = Client()
+    client.force_login(person)
+    queries_for(client, "/me/groups/")  # the consent check remembers its answer
+    queries_for(client, "/me/groups/")
+    count, content = queries_for(client, "/me/groups/")
+    assert count == 0
+    assert b"Harbour Tenants" in content
+
+
+def test_logging_out_ends_the_kept_pages_of_that_session():
+    person = PersonFactory(name="Imogen Varga")
+    consent_to_current_policy(person)
+    add_member(GroupFactory(name="Harbour Tenants"), person, role="admin")
+    client = Client()
+    client.force_login(person)
+    for _ in range(2):
+        client.get("/me/groups/")
+    client.logout()
+    response = client.get("/me/groups/")
+    assert response.status_code == 302
+    assert b"Harbour Tenants" not in response.content
