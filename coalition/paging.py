@@ -57,3 +57,25 @@ def page_counted_with_rows(queryset, per_page: int, number) -> Page:
     paginator = Paginator(queryset, per_page)
     paginator.count = rows[0].counted_total if rows else 0
     return paginator._get_page(rows, number, paginator)
+
+
+def page_of_ids(
+    queryset, per_page: int, number, rows_for, *, count_limit: int | None = None
+) -> Page:
+    """The page ``number`` of ``queryset`` counted up to ``count_limit``, in two queries.
+
+    For lists whose filter is the costly part (a count and a page would run it
+    twice): one query reads the ordered ids of the first ``count_limit + 1``
+    rows, which gives both the bounded count and the page; ``rows_for(ids)``
+    then reads that page's rows by primary key. The page is a
+    ``BoundedPaginator`` page, so ``paginator.capped`` says "more than".
+    """
+    count_limit = COUNT_LIMIT if count_limit is None else count_limit
+    ids = list(queryset.values_list("pk", flat=True)[: count_limit + 1])
+    paginator = BoundedPaginator(ids[:count_limit], per_page, count_limit=count_limit)
+    paginator.__dict__["_bounded"] = len(ids)
+    page = paginator.get_page(number)
+    wanted = list(page.object_list)
+    found = {row.pk: row for row in rows_for(wanted)} if wanted else {}
+    page.object_list = [found[pk] for pk in wanted if pk in found]
+    return page

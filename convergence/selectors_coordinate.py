@@ -29,7 +29,7 @@ from actions.models import Action, ActionStatus, SupportRequest
 from actions.selectors import actions_visible_q
 from actions.selectors_listing import posting_groups
 from coalition.models import Place
-from coalition.paging import BoundedPaginator, page_counted_with_rows
+from coalition.paging import page_counted_with_rows, page_of_ids
 from coalition.place_cover import paths_above
 from coalition.place_pick import MATCHES_LOADED
 from coalition.selectors import places_matching
@@ -275,6 +275,18 @@ def events_by_rsvps(
     )
 
 
+def _place_rows(ids: list[int]) -> QuerySet[Place]:
+    return Place.objects.filter(pk__in=ids).only("id", "name", "kind", "depth", "path")
+
+
+def _group_rows(ids: list[int]) -> QuerySet[Group]:
+    return (
+        Group.objects.filter(pk__in=ids)
+        .select_related("place")
+        .only("id", "name", "slug", "stage", "place__id", "place__name")
+    )
+
+
 @dataclass
 class Coordination:
     places: Page
@@ -291,8 +303,10 @@ def coordination(
     ``COUNT_LIMIT`` rows ("more than"); the events in one each (two for the
     support list, with its open requests)."""
 
-    def page(queryset, key: str) -> Page:
-        return BoundedPaginator(queryset, PER_PAGE).get_page(pages.get(key))
+    def page(queryset, key: str, rows_for) -> Page:
+        # The "without an event" filter is the costly part: run it once for
+        # the count and the page's ids, then read the page's rows by id.
+        return page_of_ids(queryset, PER_PAGE, pages.get(key), rows_for)
 
     def sorted_page(queryset, key: str) -> Page:
         # Ordered by their actions' columns, the events are all read to be sorted:
@@ -301,8 +315,8 @@ def coordination(
 
     events = day_events_read(day, user)
     return Coordination(
-        places=page(places_without_event(day, place, events=events), "places_page"),
-        groups=page(groups_not_registered(day, place, events=events), "groups_page"),
+        places=page(places_without_event(day, place, events=events), "places_page", _place_rows),
+        groups=page(groups_not_registered(day, place, events=events), "groups_page", _group_rows),
         support=sorted_page(events_with_open_support(day, events, place), "support_page"),
         rsvps=sorted_page(events_by_rsvps(day, events, place, sort), "rsvps_page"),
     )
