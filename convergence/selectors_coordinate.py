@@ -55,9 +55,11 @@ SORTS = {
 }
 
 
-def day_for_coordinator(slug: str) -> DayOfAction | None:
-    """Any day, drafts included (the views check the "coordinate" permission)."""
-    return DayOfAction.objects.filter(slug=slug).prefetch_related("places", "hub_groups").first()
+def day_for_coordinator(slug: str, *, with_hubs: bool = True) -> DayOfAction | None:
+    """Any day, drafts included (the views check the "coordinate" permission), with its
+    places, and its hub groups unless ``with_hubs`` is false (pages that do not show them)."""
+    related = ("places", "hub_groups") if with_hubs else ("places",)
+    return DayOfAction.objects.filter(slug=slug).prefetch_related(*related).first()
 
 
 def day_for_viewer(user, slug: str) -> DayOfAction | None:

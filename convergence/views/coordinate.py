@@ -57,8 +57,8 @@ def _rule_error(form, error: RuleBroken) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
-def _day_or_404(slug: str) -> DayOfAction:
-    day = day_for_coordinator(slug)
+def _day_or_404(slug: str, *, with_hubs: bool = True) -> DayOfAction:
+    day = day_for_coordinator(slug, with_hubs=with_hubs)
     if day is None:
         raise Http404
     return day
@@ -270,7 +270,7 @@ def _filters(request: HttpRequest, day: DayOfAction) -> CoordinationFilterForm:
 @permission_required("coordinate")
 @require_safe
 def coordinate(request: HttpRequest, slug: str) -> HttpResponse:
-    day = _day_or_404(slug)
+    day = _day_or_404(slug, with_hubs=False)
     filters = _filters(request, day)
     place, sort = filters.chosen()
     lists = coordination(

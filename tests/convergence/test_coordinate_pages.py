@@ -474,11 +474,12 @@ def _crowd(day, places, groups, size: int) -> None:
             SupportRequest.objects.create(action=event.action, kind="money", amount=3)
 
 
-# session, person, roles, memberships, the day, its places and hub groups, the
-# covered places (choices), the day's events (read once), then a count and a
-# page of places and of groups, a page of each list of events (its rows carry
-# the total), the open support requests of that page, and the coalition
-COORDINATE_QUERIES = 17
+# session, person, roles, memberships, the day and its places, the covered
+# places (choices), the day's events (read once), then the ids (count and page)
+# and the rows of the page of places and of groups, a page of each list of
+# events (its rows carry the total), the open support requests of that page,
+# and the coalition
+COORDINATE_QUERIES = 16
 
 
 @pytest.mark.parametrize("size", [3, 40])
