@@ -80,3 +80,15 @@ def test_every_place_box_is_a_type_ahead_over_the_whole_tree(client, who, place,
         assert box["data-suggest-url"] == reverse("place_suggest"), url
         assert box["data-select-id"] in page.selects, url
         assert box["name"] == box["data-place-name"] + "_name", url
+
+
+def test_a_days_search_by_place_name_is_a_type_ahead_that_fills_the_name(client, place):
+    day = make_day(places=[place], status=DayStatus.OPEN)
+
+    page = _place_boxes(client, f"/days/{day.slug}/")
+
+    [box] = page.boxes
+    assert box["name"] == "q"
+    assert box["data-suggest-url"] == reverse("place_suggest")
+    # No select to set: the chosen place's name goes in the box, searched as typed.
+    assert "data-select-id" not in box
