@@ -1,6 +1,7 @@
 """A member picks a place by typing part of its name with the keyboard, sets the action's
-location by clicking the map, posts it, and "See it on the map" opens that action's marker.
-Tiles are never fetched: every request off this machine is refused (tests/e2e/conftest.py)."""
+location by clicking the map and dragging its marker, posts it, and "See it on the map" opens
+that action's marker. Tiles are never fetched: every request off this machine is refused
+(tests/e2e/conftest.py)."""
 
 import re
 from datetime import timedelta
@@ -61,6 +62,18 @@ def test_type_a_place_click_the_map_post_and_see_it_on_the_map(page, live_server
     latitude = float(page.get_by_label("Latitude").input_value())
     longitude = float(page.get_by_label("Longitude").input_value())
     assert -90 <= latitude <= 90 and -180 <= longitude <= 180
+
+    # Dragging the marker moves the location: 60 px down is further south.
+    pin = the_map.locator(".leaflet-marker-icon")
+    box = pin.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] - 4)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] + 56, steps=8)
+    page.mouse.up()
+    expect(page.get_by_label("Latitude")).not_to_have_value(f"{latitude:.6f}")
+    dragged = float(page.get_by_label("Latitude").input_value())
+    assert dragged < latitude
+    latitude = dragged
 
     page.get_by_label("Starts").fill(start.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Ends").fill((start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
