@@ -57,13 +57,18 @@ PAGES = [
     ("member", "/actions/new/"),
     ("member", "/actions/support/"),
     ("steering", "/dashboard/"),
+    ("weaver", "/weave/"),
     ("weaver", "/weave/thin/"),
+    ("weaver", "/meetings/"),
     ("weaver", "/weave/prospects/new/"),
     ("weaver", "/weave/outreach/new/"),
     ("coordinator", "/days/new/"),
     ("coordinator", "/days/{day}/coordinate/"),
     ("coordinator", "/days/{day}/register/"),
     ("coordinator", "/sources/new/"),
+    ("steering", "/dashboard/reports/"),
+    ("steering", "/dashboard/wins/new/"),
+    ("steering", "/dashboard/signals/new/"),
 ]
 
 
