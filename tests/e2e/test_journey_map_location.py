@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "correct horse battery staple"
 
 
-def test_type_a_place_click_the_map_post_and_see_it_on_the_map(page, live_server, make_person):
+def test_type_a_place_click_the_map_post_and_see_it_on_the_map(
+    browser, page, live_server, make_person
+):
     from playwright.sync_api import expect
 
     version = publish_statement()
@@ -82,6 +84,14 @@ def test_type_a_place_click_the_map_post_and_see_it_on_the_map(page, live_server
     action = Action.objects.get(title="Harbour air walk")
     assert action.place == harbour
     assert float(action.latitude) == pytest.approx(latitude, abs=1e-6)
+    assert action.time_zone == "UTC"  # no zone on its places: the coalition's
+
+    # A visitor whose browser is in Tokyo sees the time in the action's zone and their own.
+    visitor = browser.new_context(locale="en-GB", timezone_id="Asia/Tokyo").new_page()
+    visitor.goto(f"{live_server.url}/actions/{action.pk}/")
+    expect(visitor.locator(".action-facts time[data-zone='UTC']").first).to_contain_text("UTC")
+    expect(visitor.locator(".action-facts .visitor-time").first).to_contain_text("GMT+9")
+    visitor.context.close()
 
     # "See it on the map" opens the map on this action, its popup open.
     page.get_by_role("link", name="See it on the map").click()
