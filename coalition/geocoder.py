@@ -3,10 +3,10 @@
 Off unless the operator sets the URL. Nominatim's usage policy
 (https://operations.osmfoundation.org/policies/nominatim/) asks for at most
 one request per second, a User-Agent that identifies the application, and
-cached results: the last request's time is kept in Django's cache so every
-process of the site shares the one-a-second pace (with the per-process
-local-memory cache of ``make run``, each process keeps its own), and each
-answer is cached for ``GEOCODER_CACHE_SECONDS``.
+cached results. The last request's time is one row in the database
+(``GeocoderTurn``), claimed with a conditional update, so every process of
+the site, web or worker, shares the one-a-second pace whatever the cache;
+each answer is cached for ``GEOCODER_CACHE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import IntegrityError
+from django.utils import timezone
 
+from coalition.models import GeocoderTurn
 from coalition.search import search_normalise
 
 # Nominatim answers in well under a second; a slow one must not hold a worker.
@@ -31,7 +35,8 @@ MIN_INTERVAL_SECONDS = 1.0
 MAX_WAIT_SECONDS = 3.0
 RESULTS = 5
 QUERY_MAX = 300
-_LAST_REQUEST = "geocoder:last-request"
+# The one row of GeocoderTurn.
+TURN_ID = 1
 
 
 class GeocoderUnavailable(Exception):
@@ -46,18 +51,31 @@ def user_agent() -> str:
     return f"Coalition/1.0 (+{settings.SITE_URL})"
 
 
+def _claim_turn() -> float:
+    """Take the site's turn if a second has passed since the last request: 0.0 when taken,
+    else how many seconds are left to wait.
+
+    The update only matches when the last request is a second old, so of two
+    processes racing for one turn only one sees a row updated.
+    """
+    now = timezone.now()
+    if GeocoderTurn.objects.filter(
+        pk=TURN_ID, asked_at__lte=now - timedelta(seconds=MIN_INTERVAL_SECONDS)
+    ).update(asked_at=now):
+        return 0.0
+    try:
+        turn, created = GeocoderTurn.objects.get_or_create(pk=TURN_ID, defaults={"asked_at": now})
+    except IntegrityError:  # another process created the row first: its turn
+        return MIN_INTERVAL_SECONDS
+    if created:
+        return 0.0
+    return max(MIN_INTERVAL_SECONDS - (now - turn.asked_at).total_seconds(), 0.01)
+
+
 def _wait_for_turn() -> None:
-    """Sleep until a second has passed since the site's last request, then claim the turn."""
+    """Sleep until the site's turn to ask comes, or give up past ``MAX_WAIT_SECONDS``."""
     deadline = time.monotonic() + MAX_WAIT_SECONDS
-    while True:
-        now = time.time()
-        last = cache.get(_LAST_REQUEST)
-        if last is None or now - last >= MIN_INTERVAL_SECONDS:
-            # Not atomic across processes: two may claim the same turn at
-            # worst, still far from a flood; the cache's set is the claim.
-            cache.set(_LAST_REQUEST, now, timeout=60)
-            return
-        pause = MIN_INTERVAL_SECONDS - (now - last)
+    while (pause := _claim_turn()) > 0:
         if time.monotonic() + pause > deadline:
             raise GeocoderUnavailable("busy")
         time.sleep(pause)

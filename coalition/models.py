@@ -516,3 +516,22 @@ class SchedulerTick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class GeocoderTurn(models.Model):
+    """When the site last asked the geocoder: one row, shared by every process of the site.
+
+    Nominatim's usage policy allows one request a second for the whole site,
+    not per process; the cache (local memory under ``make run``) is each
+    process's own, the database is everyone's. A process takes its turn with
+    a conditional update (coalition/geocoder.py).
+    """
+
+    asked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("geocoder turn")
+        verbose_name_plural = _("geocoder turns")
+
+    def __str__(self) -> str:
+        return f"geocoder asked at {self.asked_at:%Y-%m-%d %H:%M:%S.%f}"

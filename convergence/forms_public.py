@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from actions.forms_posting import MAX_COORDINATE_CHARS, MAX_NEAR_KM, parse_bbox
@@ -21,6 +22,7 @@ class DaySearchForm(forms.Form):
         required=False,
         max_length=PLACE_NAME_MAX,
         help_text=_("A town, district or neighbourhood; events under it are included."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-place-name": "q"}),
     )
     within = forms.IntegerField(
         label=_("Within (km)"),
@@ -31,6 +33,20 @@ class DaySearchForm(forms.Form):
     )
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The type-ahead of every place box (static/js/place-combobox.js), here
+        # filling the box with the chosen name: this search is by name alone.
+        self.fields["q"].widget.attrs.update(
+            {
+                "data-suggest-url": reverse("place_suggest"),
+                "data-text-none": _("No place matches."),
+                "data-text-count": _(
+                    "%(count)s places match; use the up and down arrows to choose."
+                ),
+            }
+        )
 
     def clean(self):
         data = super().clean()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coalition.forms_places import PlacePickField
 from coalition.models import Place
 from coalition.permissions import can_coordinate, can_steward, memberships_of
 from convergence.models import DayOfAction, DayStatus
@@ -25,7 +26,11 @@ class SourceForm(forms.Form):
                     "for non-public events."),
     )  # fmt: skip
     group = forms.ModelChoiceField(label=_("Group"), queryset=Group.objects.none(), required=False)
-    place = forms.ModelChoiceField(label=_("Place"), queryset=Place.objects.none())
+    # The one place control of the site: a bounded select and a name box with type-ahead.
+    place = PlacePickField(
+        label=_("Place"),
+        queryset=Place.objects.only("id", "name", "kind", "depth", "path").order_by("path"),
+    )
     is_federation = forms.BooleanField(label=_("Another coalition we follow"), required=False)
     network_name = forms.CharField(label=_("The other network's name"), max_length=160,
                                    required=False)  # fmt: skip
@@ -45,8 +50,9 @@ class SourceForm(forms.Form):
         self.fields["group"].queryset = groups if network else groups.filter(pk__in=mine)
         self.fields["group"].required = not network
         self.fields["group"].help_text = _("Leave empty for a followed network.") if network else ""
-        self.fields["place"].queryset = Place.objects.order_by("path")
-        self.fields["place"].initial = Place.objects.order_by("path").first()
+        self.fields["place"].initial = (
+            Place.objects.order_by("path").values_list("pk", flat=True).first()
+        )
 
 
 class AttachForm(forms.Form):

@@ -2,8 +2,10 @@
 // select becomes an ARIA 1.2 combobox over /places/suggest.json. Choosing a
 // suggestion sets the select to that place (adding it as an option when the
 // select lists only the upper levels) and empties the text box, so the form
-// sends the place's id, never an ambiguous name. Without this script the
-// text box is sent as typed and the server resolves it.
+// sends the place's id, never an ambiguous name. A box searched by name
+// alone (a day of action's "Find events by place name", no data-select-id)
+// takes the chosen place's name instead. Without this script the text box is
+// sent as typed and the server resolves it.
 //
 // Keyboard: Down/Up move through the suggestions, Enter chooses, Escape
 // closes the list (a second Escape empties the box). Texts come from the
@@ -17,8 +19,8 @@
   var counter = 0;
 
   function enhance(input) {
-    var select = document.getElementById(input.dataset.selectId);
-    if (!select || !input.dataset.suggestUrl) {
+    var select = input.dataset.selectId ? document.getElementById(input.dataset.selectId) : null;
+    if ((input.dataset.selectId && !select) || !input.dataset.suggestUrl) {
       return;
     }
     counter += 1;
@@ -73,6 +75,12 @@
     function choose(index) {
       var place = places[index];
       if (!place) {
+        return;
+      }
+      if (!select) {
+        input.value = place.name;
+        status.textContent = place.label;
+        close();
         return;
       }
       var value = String(place.id);

@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
-from coalition.geocoder import GeocoderUnavailable, geocode
+from coalition.geocoder import TURN_ID, GeocoderUnavailable, geocode
+from coalition.models import GeocoderTurn
 from members.models import Group
 from tests.factories import publish_statement
 
@@ -82,6 +85,40 @@ def test_two_lookups_are_at_least_a_second_apart(nominatim):
     assert nominatim[1]["at"] - nominatim[0]["at"] >= 0.95
 
 
+def test_a_second_lookup_waits_even_when_the_cache_forgot_the_first(nominatim):
+    geocode("1 Quay Street")
+    cache.clear()  # as another process's cache would know nothing of it
+
+    geocode("2 Quay Street")
+
+    assert len(nominatim) == 2
+    assert nominatim[1]["at"] - nominatim[0]["at"] >= 0.95
+
+
+def test_the_pace_holds_across_processes_that_share_no_cache(nominatim, monkeypatch):
+    # Another process of the site asked a moment ago: its turn is in the
+    # database, not in this process's cache (local memory under make run).
+    GeocoderTurn.objects.update_or_create(pk=TURN_ID, defaults={"asked_at": timezone.now()})
+    cache.clear()
+    monkeypatch.setattr("coalition.geocoder.MAX_WAIT_SECONDS", 0.1)
+
+    with pytest.raises(GeocoderUnavailable):
+        geocode("1 Quay Street")
+    assert nominatim == []
+
+
+def test_a_process_waits_for_the_turn_another_process_took(nominatim):
+    started = time.monotonic()
+    GeocoderTurn.objects.update_or_create(pk=TURN_ID, defaults={"asked_at": timezone.now()})
+    cache.clear()
+
+    geocode("1 Quay Street")
+
+    assert len(nominatim) == 1
+    assert nominatim[0]["at"] - started >= 0.95
+    assert GeocoderTurn.objects.get(pk=TURN_ID).asked_at > timezone.now() - timedelta(seconds=1)
+
+
 def test_a_lookup_that_would_wait_too_long_is_refused_unsent(nominatim, monkeypatch):
     monkeypatch.setattr("coalition.geocoder.MAX_WAIT_SECONDS", 0.1)
     geocode("1 Quay Street")
@@ -121,11 +158,15 @@ def test_the_form_endpoint_is_off_without_a_geocoder(client, group_member, setti
     assert client.get(reverse("place_geocode"), {"q": "x"}).status_code == 404
 
 
-def test_the_form_endpoint_asks_the_database_nothing_past_the_login(
+def test_the_form_endpoint_asks_the_database_only_for_the_login_and_the_turn(
     client, group_member, nominatim, django_assert_max_num_queries
 ):
     client.force_login(group_member)
-    with django_assert_max_num_queries(2):  # the session and the person
+    # The session, the person, the turn's update and, the first time in the
+    # site's life, its row made (a read, and an insert in a savepoint).
+    with django_assert_max_num_queries(7):
+        client.get(reverse("place_geocode"), {"q": "1 Quay Street"})
+    with django_assert_max_num_queries(2):  # a cached answer takes no turn
         client.get(reverse("place_geocode"), {"q": "1 Quay Street"})
 
 

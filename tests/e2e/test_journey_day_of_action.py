@@ -96,8 +96,31 @@ def test_a_day_of_action_from_creation_to_totals(browser, page, live_server, mak
         host.context.close()
     assert Event.objects.filter(day=day).count() == 2
 
+    # The coordination view (checked like every page: axe, no sideways scroll at 390 px).
+    page.goto(f"{live_server.url}/days/{day.slug}/coordinate/")
+    expect(page.get_by_text("School gate walk").first).to_be_visible()
+
+    # On a phone the header is one "Menu" button until opened.
+    public = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844}).new_page()
+    public.goto(f"{live_server.url}/days/{day.slug}/")
+    header = public.locator("header.site-header")
+    expect(header.get_by_role("link", name="Log in")).to_be_hidden()
+    assert header.bounding_box()["height"] < 120
+    header.get_by_text("Menu").click()
+    expect(header.get_by_role("link", name="Log in")).to_be_visible()
+
+    # The search by place name suggests places as typed; the chosen name is searched.
+    box = public.get_by_role("combobox", name="Find events by place name")
+    box.press_sequentially("maREN")
+    expect(public.get_by_role("option", name="Port Maren")).to_be_visible()
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(box).to_have_value("Port Maren")
+    public.get_by_role("button", name="Search", exact=True).click()
+    expect(public.get_by_text("2 events in places named “Port Maren”")).to_be_visible()
+
     # Someone from the public finds an event on the map and RSVPs.
-    public = browser.new_context(locale="en-GB").new_page()
+    public.set_viewport_size({"width": 1280, "height": 800})
     public.goto(f"{live_server.url}/days/{day.slug}/")
     expect(public.locator("#day-map-status")).to_contain_text("2")
     public.locator("#day-map path.leaflet-interactive").first.click()

@@ -1,6 +1,7 @@
 """A member picks a place by typing part of its name with the keyboard, sets the action's
-location by clicking the map, posts it, and "See it on the map" opens that action's marker.
-Tiles are never fetched: every request off this machine is refused (tests/e2e/conftest.py)."""
+location by clicking the map and dragging its marker, posts it, and "See it on the map" opens
+that action's marker. Tiles are never fetched: every request off this machine is refused
+(tests/e2e/conftest.py)."""
 
 import re
 from datetime import timedelta
@@ -19,7 +20,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "correct horse battery staple"
 
 
-def test_type_a_place_click_the_map_post_and_see_it_on_the_map(page, live_server, make_person):
+def test_type_a_place_click_the_map_post_and_see_it_on_the_map(
+    browser, page, live_server, make_person
+):
     from playwright.sync_api import expect
 
     version = publish_statement()
@@ -62,6 +65,18 @@ def test_type_a_place_click_the_map_post_and_see_it_on_the_map(page, live_server
     longitude = float(page.get_by_label("Longitude").input_value())
     assert -90 <= latitude <= 90 and -180 <= longitude <= 180
 
+    # Dragging the marker moves the location: 60 px down is further south.
+    pin = the_map.locator(".leaflet-marker-icon")
+    box = pin.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] - 4)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] + 56, steps=8)
+    page.mouse.up()
+    expect(page.get_by_label("Latitude")).not_to_have_value(f"{latitude:.6f}")
+    dragged = float(page.get_by_label("Latitude").input_value())
+    assert dragged < latitude
+    latitude = dragged
+
     page.get_by_label("Starts").fill(start.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Ends").fill((start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Post the action").click()
@@ -69,6 +84,14 @@ def test_type_a_place_click_the_map_post_and_see_it_on_the_map(page, live_server
     action = Action.objects.get(title="Harbour air walk")
     assert action.place == harbour
     assert float(action.latitude) == pytest.approx(latitude, abs=1e-6)
+    assert action.time_zone == "UTC"  # no zone on its places: the coalition's
+
+    # A visitor whose browser is in Tokyo sees the time in the action's zone and their own.
+    visitor = browser.new_context(locale="en-GB", timezone_id="Asia/Tokyo").new_page()
+    visitor.goto(f"{live_server.url}/actions/{action.pk}/")
+    expect(visitor.locator(".action-facts time[data-zone='UTC']").first).to_contain_text("UTC")
+    expect(visitor.locator(".action-facts .visitor-time").first).to_contain_text("GMT+9")
+    visitor.context.close()
 
     # "See it on the map" opens the map on this action, its popup open.
     page.get_by_role("link", name="See it on the map").click()
