@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from coalition import next_steps
+from coalition.admin_access import has_totp
 from coalition.errors import RuleBroken
 from coalition.forms import StatementDraftForm
 from coalition.models import Coalition, SetupToken
@@ -313,7 +314,12 @@ def _step_policy(request, state):
 @require_safe
 @permission_required("manage_roles")
 def next_steps_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "coalition/next_steps.html", {"steps": next_steps.steps()})
+    # Setup never blocks on two-factor; this page is where the steward is asked for it.
+    return render(
+        request,
+        "coalition/next_steps.html",
+        {"steps": next_steps.steps(), "two_factor_missing": not has_totp(request.user)},
+    )
 
 
 urlpatterns = [
