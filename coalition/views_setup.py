@@ -29,6 +29,7 @@ from coalition.permissions import permission_required
 from coalition.responses import form_status
 from coalition.selectors import privacy_policy_starting_text, setup_needed, setup_token_usable
 from coalition.services import (
+    coalition_details_change,
     coalition_details_save,
     coalition_setup_complete,
     places_create_from_outline,
@@ -322,7 +323,38 @@ def next_steps_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+@permission_required("manage_roles")
+def coalition_details(request: HttpRequest) -> HttpResponse:
+    """Stewards change what setup asked first: name, cause, language, time zone."""
+    existing = Coalition.objects.filter(pk=1).first()
+    if request.method == "POST":
+        form = CoalitionForm(request.POST)
+        if form.is_valid():
+            try:
+                coalition_details_change(**form.cleaned_data, by=request.user)
+            except RuleBroken as problem:
+                _add_problem(form, problem)
+            else:
+                messages.success(request, _("The coalition's details are saved."))
+                return redirect("network_coalition")
+    else:
+        fields = ("name", "cause", "language", "time_zone")
+        form = CoalitionForm(
+            initial={f: getattr(existing, f) for f in fields}
+            if existing is not None
+            else {"language": settings.LANGUAGE_CODE, "time_zone": settings.TIME_ZONE}
+        )
+    return render(
+        request,
+        "coalition/coalition_details.html",
+        {"form": form, "time_zones": _time_zones()},
+        status=form_status(request, form),
+    )
+
+
 urlpatterns = [
     path("setup/", setup, name="setup"),
+    path("network/coalition/", coalition_details, name="network_coalition"),
     path("network/next-steps/", next_steps_page, name="network_next_steps"),
 ]
