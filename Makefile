@@ -25,12 +25,13 @@ run: migrate
 	$(BIN)/python manage.py serve 127.0.0.1:8000
 
 # A real coalition, starting empty in its own SQLite file: the first start
-# prints a one-time setup link.
+# prints a one-time setup link. Its task queue and beat schedule are its own
+# too (var/coalition/), so nothing queued for the demo ever runs against it.
 REAL_DB ?= var/coalition.sqlite3
 start: $(STAMP)
 	mkdir -p var
 	SQLITE_PATH=$(REAL_DB) $(BIN)/python manage.py migrate --no-input
-	SQLITE_PATH=$(REAL_DB) $(BIN)/python manage.py serve 127.0.0.1:8000
+	SQLITE_PATH=$(REAL_DB) $(BIN)/python manage.py serve --state-dir var/coalition 127.0.0.1:8000
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -311,6 +311,7 @@ class AuditVerb(models.TextChoices):
     STATEMENT_PUBLISHED = "statement_published", _("statement published")
     ROLE_INVITED = "role_invited", _("role invitation sent")
     ROLE_INVITATION_WITHDRAWN = "role_invitation_withdrawn", _("role invitation withdrawn")
+    COALITION_CHANGED = "coalition_changed", _("coalition details changed")
 
 
 class AuditEntry(models.Model):

@@ -333,6 +333,26 @@ def coalition_details_save(*, name: str, cause: str, language: str, time_zone: s
 
 
 @transaction.atomic
+def coalition_details_change(
+    *, name: str, cause: str, language: str, time_zone: str, by
+) -> Coalition:
+    """A steward changes the coalition's details after setup; the audit log keeps which."""
+    before = Coalition.objects.filter(pk=1).values("name", "cause", "language", "time_zone")
+    before = before.first() or {}
+    coalition = coalition_details_save(
+        name=name, cause=cause, language=language, time_zone=time_zone
+    )
+    changed = sorted(
+        field
+        for field in ("name", "cause", "language", "time_zone")
+        if before.get(field) != getattr(coalition, field)
+    )
+    if changed:
+        audit.record(by, AuditVerb.COALITION_CHANGED, coalition.name, fields=changed)
+    return coalition
+
+
+@transaction.atomic
 def steward_create(*, name: str, email: str, password: str) -> AbstractBaseUser:
     """The first steward: a verified account (made by the members app) holding the steward role."""
     person = account_create_verified(name=name, email=email, password=password)

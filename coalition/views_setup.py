@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from coalition import next_steps
+from coalition.admin_access import has_totp
 from coalition.errors import RuleBroken
 from coalition.forms import StatementDraftForm
 from coalition.models import Coalition, SetupToken
@@ -28,6 +29,7 @@ from coalition.permissions import permission_required
 from coalition.responses import form_status
 from coalition.selectors import privacy_policy_starting_text, setup_needed, setup_token_usable
 from coalition.services import (
+    coalition_details_change,
     coalition_details_save,
     coalition_setup_complete,
     places_create_from_outline,
@@ -313,10 +315,46 @@ def _step_policy(request, state):
 @require_safe
 @permission_required("manage_roles")
 def next_steps_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "coalition/next_steps.html", {"steps": next_steps.steps()})
+    # Setup never blocks on two-factor; this page is where the steward is asked for it.
+    return render(
+        request,
+        "coalition/next_steps.html",
+        {"steps": next_steps.steps(), "two_factor_missing": not has_totp(request.user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("manage_roles")
+def coalition_details(request: HttpRequest) -> HttpResponse:
+    """Stewards change what setup asked first: name, cause, language, time zone."""
+    existing = Coalition.objects.filter(pk=1).first()
+    if request.method == "POST":
+        form = CoalitionForm(request.POST)
+        if form.is_valid():
+            try:
+                coalition_details_change(**form.cleaned_data, by=request.user)
+            except RuleBroken as problem:
+                _add_problem(form, problem)
+            else:
+                messages.success(request, _("The coalition's details are saved."))
+                return redirect("network_coalition")
+    else:
+        fields = ("name", "cause", "language", "time_zone")
+        form = CoalitionForm(
+            initial={f: getattr(existing, f) for f in fields}
+            if existing is not None
+            else {"language": settings.LANGUAGE_CODE, "time_zone": settings.TIME_ZONE}
+        )
+    return render(
+        request,
+        "coalition/coalition_details.html",
+        {"form": form, "time_zones": _time_zones()},
+        status=form_status(request, form),
+    )
 
 
 urlpatterns = [
     path("setup/", setup, name="setup"),
+    path("network/coalition/", coalition_details, name="network_coalition"),
     path("network/next-steps/", next_steps_page, name="network_next_steps"),
 ]

@@ -2,8 +2,9 @@
 how it meets a known address at sign-up and a wrong password at login.
 
 Account email speaks as the coalition ("Hello from Clean Air Alliance!"), in
-the language of the person's request, with links on SITE_URL rather than on
-whatever host the request came in by.
+the language the person chose for their account (else that of the request
+that caused it), with links on SITE_URL rather than on whatever host the
+request came in by.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.utils import translation
 from django.utils.crypto import get_random_string
 
 from coalition.client_ip import client_ip
@@ -44,6 +46,13 @@ def _throttled() -> bool:
     return getattr(settings, "ACCOUNT_RATE_LIMITS", None) is not False
 
 
+def _recipient_language(email: str) -> str:
+    from members.models import User
+
+    chosen = User.objects.filter(email__iexact=email).values_list("language", flat=True).first()
+    return chosen if chosen in dict(settings.LANGUAGES) else translation.get_language()
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         context = {
@@ -54,7 +63,10 @@ class AccountAdapter(DefaultAccountAdapter):
         for key, value in list(context.items()):
             if key.endswith("_url") and isinstance(value, str) and "://" in value:
                 context[key] = on_site(value)
-        message = self.render_mail(template_prefix, email, context)
+        # The request may be someone else's (a stranger's failed logins, a reset asked
+        # from a borrowed browser): the recipient's own choice wins.
+        with translation.override(_recipient_language(email)):
+            message = self.render_mail(template_prefix, email, context)
         email_queue(message)
 
     def get_reset_password_from_key_url(self, key: str) -> str:

@@ -101,6 +101,8 @@ EXPECTED: dict[str, Expect] = {
     ),
     "network_places": Expect(get=only(STEWARD), post=only(STEWARD, 400)),
     "network_next_steps": Expect(get=only(MANAGE_ROLES)),
+    # An empty POST leaves the coalition without a name: 400.
+    "network_coalition": Expect(get=only(MANAGE_ROLES), post=only(MANAGE_ROLES, 400)),
     # First-run setup: without a setup link in the session, nobody finds it.
     "setup": Expect(get=everyone(404), post=everyone(404)),
     "network_places_add_many": Expect(get=only(STEWARD), post=only(STEWARD, 400)),

@@ -18,10 +18,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from coalition.errors import RuleBroken
+from coalition.mail import language_for
 from coalition.models import Coalition, Place, Role
 from coalition.outbox import outbox_add
 from coalition.reversing import url_for_ids
@@ -382,6 +383,37 @@ def report_url(report: Report) -> str:
     return settings.SITE_URL + reverse("reporting:report", args=[report.pk])
 
 
+def _languages_of(emails: list[str]) -> dict[str, str]:
+    """Each address's language: the person's own, else the coalition's default."""
+    from members.models import User
+
+    people = {
+        person.email: person
+        for person in User.objects.filter(email__in=emails).only("email", "language")
+    }
+    return {email: language_for(people.get(email)) for email in emails}
+
+
+def _report_words(report: Report, name: str, *, attached: bool) -> tuple[str, str]:
+    """The subject and body of a report's email, in the active language."""
+    context = {
+        "coalition_name": name,
+        "period": report_period_label(report),
+        "place": report_place_label(report),
+        "url": report_url(report),
+        "pdf_url": settings.SITE_URL + reverse("reporting:report_pdf", args=[report.pk]),
+        "bundle_url": settings.SITE_URL + reverse("reporting:report_bundle", args=[report.pk]),
+        "scheduled": report.schedule_id is not None,
+        "attached": attached,
+    }
+    body = render_to_string("reporting/email/report_ready.txt", context)
+    subject = _("%(coalition)s report: %(period)s") % {
+        "coalition": name,
+        "period": context["period"],
+    }
+    return subject, body
+
+
 def report_email(*, report_id: int) -> int:
     """Email a ready report once: a link to it, and the PDF when small; how many were sent.
 
@@ -401,29 +433,22 @@ def report_email(*, report_id: int) -> int:
     if not claimed:
         return 0
     name = coalition_name()
-    context = {
-        "coalition_name": name,
-        "period": report_period_label(report),
-        "place": report_place_label(report),
-        "url": report_url(report),
-        "pdf_url": settings.SITE_URL + reverse("reporting:report_pdf", args=[report.pk]),
-        "bundle_url": settings.SITE_URL + reverse("reporting:report_bundle", args=[report.pk]),
-        "scheduled": report.schedule_id is not None,
-    }
+    languages = _languages_of(recipients)
     attachment = None
     try:
         if report.pdf and report.pdf.size < ATTACH_MAX_BYTES:
             with report.pdf.open("rb") as pdf:
                 attachment = pdf.read()
-        context["attached"] = attachment is not None
-        body = render_to_string("reporting/email/report_ready.txt", context)
-        subject = _("%(coalition)s report: %(period)s") % {
-            "coalition": name,
-            "period": context["period"],
-        }
+        written: dict[str, tuple[str, str]] = {}
         messages = []
-        # One message per person: recipients never see each other's addresses.
+        # One message per person: recipients never see each other's addresses. Each is
+        # written in the recipient's language (beat runs with none of its own).
         for email in recipients:
+            language = languages[email]
+            if language not in written:
+                with translation.override(language):
+                    written[language] = _report_words(report, name, attached=attachment is not None)
+            subject, body = written[language]
             message = EmailMessage(subject=subject, body=body, to=[email])
             if attachment is not None:
                 message.attach(f"report-{report.pk}.pdf", attachment, "application/pdf")

@@ -99,3 +99,34 @@ def test_account_email_greets_from_the_coalition_with_links_on_site_url(client, 
     assert "Hello from !" not in message.body
     assert "https://coalition.example.org/accounts/confirm-email/" in message.body
     assert message.message()["From"] == "Clean Air Alliance <coalition@localhost>"
+
+
+def test_account_email_is_written_in_the_recipients_language_not_the_requests(
+    client, settings, make_person
+):
+    Coalition.objects.create(name="Clean Air Alliance", cause="Air", language="en")
+    person = make_person("odile@example.net")
+    person.language = "fr"
+    person.save()
+
+    # Asked from a browser reading English: Odile chose French for her account.
+    response = client.post(
+        "/accounts/password/reset/", {"email": "odile@example.net"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert message.subject == "E-mail de réinitialisation de mot de passe"
+    assert "Bonjour, c'est Clean Air Alliance !" in message.body
+
+
+def test_account_email_to_someone_without_a_language_follows_the_request(client, make_person):
+    Coalition.objects.create(name="Clean Air Alliance", cause="Air", language="fr")
+    make_person("ines@example.net")
+
+    client.post(
+        "/accounts/password/reset/", {"email": "ines@example.net"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    (message,) = mail.outbox
+    assert message.subject == "Password Reset Email"

@@ -108,3 +108,24 @@ def test_a_due_reminder_is_sent_by_the_embedded_worker_and_beat_without_redis(tm
     assert "Air quality walk" in reminders[0]["Subject"]
     # The scheduler's heartbeat ran too, so /healthz would say it is alive.
     assert ticks == 1
+
+
+def test_every_job_the_issue_names_is_on_beat_and_known_to_the_worker(settings):
+    from coalition.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    # Event reminders and host follow-ups, digests, rollups, scheduled reports, the outbox.
+    named = {
+        "convergence.tasks.notices_due",
+        "notifications.tasks.meeting_follow_ups_due",
+        "notifications.tasks.digests_due",
+        "actions.tasks.digest_send_weekly",
+        "reporting.tasks.rollups_refresh",
+        "reporting.tasks.reports_due",
+        "coalition.tasks.outbox_flush",
+        "coalition.tasks.scheduler_tick",
+    }
+    assert named <= scheduled
+    # A beat entry naming a task the worker never registered would be dropped silently.
+    assert scheduled <= set(app.tasks), scheduled - set(app.tasks)

@@ -87,6 +87,18 @@ def test_the_menu_entry_costs_a_stewards_pages_no_query(client, steward):
     assert not [q for q in queries.captured_queries if "members_invitation" in q["sql"]]
 
 
+def test_a_steward_without_two_factor_is_asked_to_add_it_and_not_once_they_have(client, steward):
+    from allauth.mfa.models import Authenticator
+
+    client.force_login(steward)
+    before = client.get("/network/next-steps/").content.decode()
+    Authenticator.objects.create(user=steward, type=Authenticator.Type.TOTP, data={})
+    after = client.get("/network/next-steps/").content.decode()
+
+    assert "two-factor authentication" in before and 'href="/accounts/2fa/totp/activate/"' in before
+    assert "/accounts/2fa/totp/activate/" not in after
+
+
 def test_only_stewards_see_the_next_steps(client, steering_member):
     client.force_login(steering_member)
 
@@ -103,7 +115,8 @@ def test_the_next_steps_page_costs_the_same_queries_however_big_the_network(
     client.force_login(steward)
     client.get("/network/next-steps/")
 
-    with django_assert_max_num_queries(8):
+    # One query per step, the session and person, and whether the steward has two-factor.
+    with django_assert_max_num_queries(9):
         assert client.get("/network/next-steps/").status_code == 200
 
 

@@ -118,6 +118,40 @@ def test_coalition_init_run_twice_changes_nothing_and_says_so(monkeypatch):
     assert Coalition.objects.get().name == "Tidewater"
 
 
+def _rows() -> dict[str, int]:
+    from django.apps import apps
+
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_label in {"coalition", "members", "privacy", "account", "auth"}
+    }
+
+
+def test_coalition_init_run_again_with_the_same_options_writes_no_row_and_login_still_works(
+    client, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("COALITION_ADMIN_PASSWORD", PASSWORD)
+    places = tmp_path / "places.txt"
+    places.write_text("Marenland\n  Port Sel (city)\n", encoding="utf-8")
+    args = (
+        "coalition_init", "--name", "Tidewater", "--admin-email", "ines@tidewater.example",
+        "--language", "fr", "--time-zone", "Europe/Paris", "--places-file", str(places),
+        "--no-input",
+    )  # fmt: skip
+    run(*args)
+    before = _rows()
+
+    output = run(*args)
+
+    assert "already set up" in output and "nothing changed" in output.lower()
+    assert _rows() == before
+    login = client.post(
+        "/accounts/login/", {"login": "ines@tidewater.example", "password": PASSWORD}
+    )
+    assert login.status_code == 302
+
+
 def test_coalition_init_without_input_needs_the_password_variable(monkeypatch):
     monkeypatch.delenv("COALITION_ADMIN_PASSWORD", raising=False)
 

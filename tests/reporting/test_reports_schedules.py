@@ -87,6 +87,23 @@ def test_a_due_schedule_makes_one_report_once_and_emails_its_recipients(
     ]
 
 
+def test_each_recipient_reads_the_scheduled_report_email_in_their_own_language(
+    steering_member, weaver, django_capture_on_commit_callbacks
+):
+    weaver.language = "fr"
+    weaver.save()
+    service.schedule_create(
+        by=steering_member, frequency="weekly", place=None, recipients=[weaver, steering_member],
+        today=date(2025, 5, 14),
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        service.reports_due(today=date(2025, 5, 19))
+
+    subjects = {message.to[0]: message.subject for message in mail.outbox}
+    assert subjects["weaver@example.net"].startswith("Rapport de ")
+    assert " report: " in subjects["steering@example.net"]
+
+
 def test_a_stopped_schedule_makes_no_report(steering_member, weaver):
     schedule = service.schedule_create(
         by=steering_member, frequency="weekly", place=None, recipients=[weaver],

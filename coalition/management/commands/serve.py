@@ -25,11 +25,14 @@ from django.core.management.base import BaseCommand, CommandError
 STOP_GRACE_SECONDS = 15
 
 
-def embedded_env(*, site_url: str, base: dict[str, str] | None = None) -> dict[str, str]:
+def embedded_env(
+    *, site_url: str, base: dict[str, str] | None = None, var: Path | None = None
+) -> dict[str, str]:
     """The environment of the web server, worker and beat that `make run` starts."""
     env = dict(os.environ if base is None else base)
     if not env.get("REDIS_URL"):
-        env.setdefault("TASK_QUEUE_DIR", str(Path(settings.BASE_DIR) / "var" / "queue"))
+        var = var or Path(settings.BASE_DIR) / "var"
+        env.setdefault("TASK_QUEUE_DIR", str(var / "queue"))
     env.setdefault("SITE_URL", site_url)
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
@@ -55,14 +58,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker", action="store_true", help="Serve pages only; run no worker or beat."
         )
+        parser.add_argument(
+            "--state-dir",
+            default=str(Path(settings.BASE_DIR) / "var"),
+            help=(
+                "Folder of beat's schedule file and, without REDIS_URL, of the task queue "
+                "(default var/). Each database needs its own: `make start` uses var/coalition/."
+            ),
+        )
 
-    def handle(self, *args, addrport: str, no_worker: bool, **options) -> None:
+    def handle(self, *args, addrport: str, no_worker: bool, state_dir: str, **options) -> None:
         host, _sep, port = addrport.rpartition(":")
         if not port.isdecimal():
             raise CommandError(f"{addrport!r} is not an address and port such as 127.0.0.1:8000.")
-        env = embedded_env(site_url=f"http://{host or '127.0.0.1'}:{port}")
-        var = Path(settings.BASE_DIR) / "var"
-        var.mkdir(exist_ok=True)
+        # Tasks queued for one database must never be run against another, and beat's
+        # record of what it last ran belongs to one database too.
+        var = Path(state_dir).resolve()
+        var.mkdir(parents=True, exist_ok=True)
+        env = embedded_env(site_url=f"http://{host or '127.0.0.1'}:{port}", var=var)
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         # Every argv below is this Python and fixed arguments; addrport was checked above.
         if "setup_link" in get_commands():
