@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("coalition", "0010_place_path_order"),
+        ("coalition", "0011_geocoder_turn"),
     ]
 
     operations = [
