@@ -1006,7 +1006,6 @@ def places_paste(*, text: str, under: Place | None = None, by=None) -> list[Plac
     return created
 
 
-CSV_MAX_ROWS = 5_000
 CSV_MAX_BYTES = 2 * 1024 * 1024
 _CSV_COLUMNS = {
     "name": "name", "nom": "name",
@@ -1047,9 +1046,11 @@ def _csv_rows(content: bytes) -> list[_PlaceRow]:
         cells = {column: (value or "").strip() for column, value in pairs if column}
         if not any(cells.values()):
             continue
-        if len(rows) >= CSV_MAX_ROWS:
+        # The cap every CSV import shares (CSV_IMPORT_MAX_ROWS, default 5,000).
+        if len(rows) >= settings.CSV_IMPORT_MAX_ROWS:
             raise RuleBroken(
-                _("At most %(count)s places at once; split the file.") % {"count": CSV_MAX_ROWS}
+                _("At most %(count)s places at once; split the file.")
+                % {"count": settings.CSV_IMPORT_MAX_ROWS}
             )
         name = cells.get("name", "")
         if not name:
