@@ -269,6 +269,7 @@ def _datetime_field(label) -> forms.DateTimeField:
         label=label,
         input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        validators=[validate_day_in_range],
     )
 
 

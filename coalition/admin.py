@@ -27,6 +27,18 @@ class NetworkRoleAdmin(admin.ModelAdmin):
     search_fields = ["person__email", "person__name"]
     raw_id_fields = ["person", "granted_by"]
 
+    # Roles are given and withdrawn on /network/people/ only, through role_grant and
+    # role_revoke: a reason in the audit log, nobody giving a role to themselves, the
+    # last steward kept. Here they can be read, never written.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(Place)
 class PlaceAdmin(admin.ModelAdmin):

@@ -10,13 +10,14 @@ from django.http import HttpRequest, HttpResponse
 
 
 class PrivateCacheMiddleware:
-    """``Cache-Control: private, no-store`` on every answer to a logged-in person that does
-    not set its own.
+    """``Cache-Control: private, no-store`` on every answer to a logged-in person, and on
+    every page reached by a personal link (a ``token`` in its address: an RSVP's cancel
+    link, an invitation, an unsubscribe link), that does not set its own.
 
     A shared proxy or a browser's back-forward cache must not keep a page with
     someone's names, emails or RSVPs for the next person at that machine or
     behind that proxy. Answers that chose their caching (feeds, files) keep it;
-    anonymous pages stay cacheable.
+    other anonymous pages stay cacheable.
     """
 
     def __init__(self, get_response):
@@ -25,7 +26,11 @@ class PrivateCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+        match = getattr(request, "resolver_match", None)
+        personal = (user is not None and user.is_authenticated) or (
+            match is not None and "token" in match.kwargs
+        )
+        if personal and not response.has_header("Cache-Control"):
             response["Cache-Control"] = "private, no-store"
         return response
 

@@ -437,6 +437,21 @@ class ImportRun(models.Model):
         return self.status in {ImportStatus.DONE, ImportStatus.FAILED}
 
 
+class PlaceImport(ImportRun):
+    """A places CSV file too long to import during the request, imported by a worker.
+
+    ``content`` holds the file only until the import ends. The import stays all or
+    nothing (one transaction), so its progress is its status: waiting, importing,
+    done with the count, or failed with the line at fault.
+    """
+
+    content = models.TextField(blank=True)
+
+    class Meta(ImportRun.Meta):
+        verbose_name = _("places import")
+        verbose_name_plural = _("places imports")
+
+
 class SetupToken(models.Model):
     """The one-time link that lets the first person set the coalition up.
 

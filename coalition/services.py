@@ -34,6 +34,7 @@ from coalition.models import (
     Coalition,
     NetworkRole,
     Place,
+    PlaceImport,
     PlaceKind,
     Principle,
     PrivacyPolicy,
@@ -1026,7 +1027,6 @@ def places_paste(*, text: str, under: Place | None = None, by=None) -> list[Plac
     return created
 
 
-CSV_MAX_ROWS = 5_000
 CSV_MAX_BYTES = 2 * 1024 * 1024
 _CSV_COLUMNS = {
     "name": "name", "nom": "name",
@@ -1067,9 +1067,11 @@ def _csv_rows(content: bytes) -> list[_PlaceRow]:
         cells = {column: (value or "").strip() for column, value in pairs if column}
         if not any(cells.values()):
             continue
-        if len(rows) >= CSV_MAX_ROWS:
+        # The cap every CSV import shares (CSV_IMPORT_MAX_ROWS, default 5,000).
+        if len(rows) >= settings.CSV_IMPORT_MAX_ROWS:
             raise RuleBroken(
-                _("At most %(count)s places at once; split the file.") % {"count": CSV_MAX_ROWS}
+                _("At most %(count)s places at once; split the file.")
+                % {"count": settings.CSV_IMPORT_MAX_ROWS}
             )
         name = cells.get("name", "")
         if not name:
@@ -1095,6 +1097,56 @@ def _parent_pending(row: _PlaceRow, names_pending: dict[str, int]) -> bool:
     folded = row.parent.casefold()
     waiting = names_pending.get(folded, 0) if folded else 0
     return waiting - (row.name.casefold() == folded) > 0
+
+
+def places_import_start(*, content: bytes, filename: str, by) -> list[Place] | PlaceImport:
+    """Import a places CSV file now if it is short (the places created), else by a worker.
+
+    A file of more than ``CSV_IMPORT_INLINE_ROWS`` rows is stored in a
+    ``PlaceImport`` and its task queued through the outbox: 5,000 places took
+    about 90 s, too long to hold a request. A file that cannot be read, or is over
+    ``CSV_IMPORT_MAX_ROWS`` rows, is refused here, before anything is stored.
+    """
+    rows = _csv_rows(content)
+    if len(rows) <= settings.CSV_IMPORT_INLINE_ROWS:
+        return places_import_csv(content=content, by=by)
+    from coalition.outbox import outbox_add
+    from coalition.tasks import places_import_run as run_task
+
+    with transaction.atomic():
+        run = PlaceImport.objects.create(
+            started_by=by,
+            filename=(filename or "places.csv")[:200],
+            content=content.decode("utf-8-sig"),
+            rows_total=len(rows),
+        )
+        outbox_add(run_task, import_id=run.pk)
+    return run
+
+
+def places_import_run(*, import_id: int) -> bool:
+    """Import a stored places file; True if this call ran it, False if there was nothing to do.
+
+    Claimed once (``coalition.imports``); the import itself is idempotent (a place
+    already in its parent is reused), so one taken over after a lost worker adds
+    nothing twice. The stored file is cleared when the import ends.
+    """
+    from coalition.imports import import_claim, import_fail, import_finish
+
+    now = import_claim(PlaceImport, pk=import_id, rows_done=0)
+    if now is None:
+        return False
+    run = PlaceImport.objects.select_related("started_by").get(pk=import_id)
+    try:
+        created = places_import_csv(content=run.content.encode(), by=run.started_by)
+    except RuleBroken as error:
+        import_fail(PlaceImport, pk=run.pk, claimed_at=now, problem=error.message, content="")
+        return True
+    import_finish(
+        PlaceImport, pk=run.pk, claimed_at=now,
+        rows_done=run.rows_total, created_count=len(created), content="",
+    )  # fmt: skip
+    return True
 
 
 @transaction.atomic

@@ -350,6 +350,8 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 # Once a privacy policy is published, signing up asks for (and records) consent to it.
 ACCOUNT_SIGNUP_FORM_CLASS = "privacy.forms.SignupConsentForm"
+# The same work for a known address as for a new one (members/forms_signup.py).
+ACCOUNT_FORMS = {"signup": "members.forms_signup.SignupForm"}
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False

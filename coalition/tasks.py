@@ -60,3 +60,16 @@ def scheduler_tick() -> None:
     from coalition.models import SchedulerTick
 
     SchedulerTick.objects.update_or_create(name="beat", defaults={"at": timezone.now()})
+
+
+@shared_task(bind=True, max_retries=3)
+def places_import_run(self, import_id: int) -> bool:
+    """Import a long places CSV file stored by the add-many page; a second run does nothing."""
+    from coalition.imports import import_wait_for_claim
+    from coalition.models import PlaceImport
+    from coalition.services import places_import_run as run
+
+    if run(import_id=import_id):
+        return True
+    import_wait_for_claim(self, PlaceImport, pk=import_id)
+    return False

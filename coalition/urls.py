@@ -48,3 +48,7 @@ urlpatterns = [
 # Uploaded files are never served straight from MEDIA_ROOT, not even in
 # development: each goes through a view that checks who may see it and sends
 # it as an attachment (convergence:toolkit_file).
+
+# A form body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 that says the limit (the API's
+# exception handler does the same in JSON); other bad requests stay Django's 400.
+handler400 = "coalition.views.bad_request"

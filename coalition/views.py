@@ -1,10 +1,13 @@
-"""Pages of the frame: home, the health check, statement versions."""
+"""Pages of the frame: home, the health check, statement versions, the 413 page."""
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -220,3 +223,11 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "versions": published.order_by("-number").only("number", "published_at"),
         },
     )
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 400 handler: a body too large to read is a 413 naming the limit, not a 400."""
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return render(request, "413.html", {"limit": limit}, status=413)
+    return defaults.bad_request(request, exception)

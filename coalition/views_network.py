@@ -37,7 +37,7 @@ from coalition.forms_places import (
     PlaceOutlineForm,
     PlaceRenameForm,
 )
-from coalition.models import Coalition, Place, Role
+from coalition.models import Coalition, Place, PlaceImport, Role
 from coalition.permissions import check, forget_roles, permission_required
 from coalition.responses import form_status
 from coalition.selectors import PEOPLE_SHOWN, people_for_roles, place_ancestors, places_page
@@ -51,7 +51,7 @@ from coalition.services import (
     place_relocate,
     place_rename,
     place_usage,
-    places_import_csv,
+    places_import_start,
     places_paste,
     role_grant,
     role_invitation_accept,
@@ -371,10 +371,15 @@ def places_add_many(request: HttpRequest) -> HttpResponse:
                         by=request.user,
                     )
                 else:
-                    created = places_import_csv(
-                        content=form.cleaned_data["file"].read(CSV_MAX_BYTES + 1),
+                    file = form.cleaned_data["file"]
+                    created = places_import_start(
+                        content=file.read(CSV_MAX_BYTES + 1),
+                        filename=getattr(file, "name", "") or "",
                         by=request.user,
                     )
+                    if isinstance(created, PlaceImport):
+                        # Too long for the request: a worker imports it, this page follows.
+                        return redirect("network_places_import", pk=created.pk)
             except RuleBroken as problem:
                 _form_error(form, problem)
             else:
@@ -395,11 +400,21 @@ def places_add_many(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
+@permission_required("steward")
+def places_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """A long places file imported by a worker: its state, then how many places it added;
+    the page refreshes itself meanwhile."""
+    run = get_object_or_404(PlaceImport.objects.defer("content"), pk=pk)
+    return render(request, "coalition/places_import.html", {"run": run})
+
+
 urlpatterns = [
     path("network/people/", people, name="network_people"),
     path("network/invitations/<str:token>/", invitation, name="network_invitation"),
     path("network/roles/", roles, name="network_roles"),
     path("network/places/", places, name="network_places"),
     path("network/places/add-many/", places_add_many, name="network_places_add_many"),
+    path("network/places/imports/<int:pk>/", places_import, name="network_places_import"),
     path("network/places/<int:pk>/", place_edit, name="network_place"),
 ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actions.forms_posting import DATETIME_LOCAL
+from coalition.dates import validate_day_in_range
 from coalition.forms import id_from
 from coalition.models import Place
 from coalition.place_pick import (
@@ -33,6 +34,7 @@ def _datetime_field(label) -> forms.DateTimeField:
         label=label,
         input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        validators=[validate_day_in_range],
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coalition.dates import validate_day_in_range
 from coalition.forms_places import PlacePickField
 from coalition.models import Place
 from coalition.permissions import can_coordinate, can_steward, memberships_of
@@ -36,9 +37,11 @@ class SourceForm(forms.Form):
                                    required=False)  # fmt: skip
     tag = forms.CharField(label=_("Only events with this tag"), max_length=100, required=False)
     window_start = forms.DateField(label=_("Only events from"), required=False,
-                                   widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+                                   widget=forms.DateInput(attrs={"type": "date"}),
+                                   validators=[validate_day_in_range])  # fmt: skip
     window_end = forms.DateField(label=_("Only events until"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+                                 widget=forms.DateInput(attrs={"type": "date"}),
+                                 validators=[validate_day_in_range])  # fmt: skip
     counts_in_figures = forms.BooleanField(label=_("Count its events in our figures"),
                                            required=False)  # fmt: skip
 

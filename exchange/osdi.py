@@ -308,9 +308,14 @@ def person_doc(request, person: User) -> dict:
                 "country": address.country,
             }
         )
+    # The record's parts, as exchange.selectors.people_modified_q reads them: a new tag or
+    # an unsubscribe changes the document, so a sync asking for changes must see it.
+    suppressed = getattr(person, "suppression_at", None)
     modified = max(
         [person.date_joined, person.updated_at]
-        + ([address.modified_at] if address is not None else []),
+        + ([address.modified_at] if address is not None else [])
+        + ([suppressed] if suppressed is not None else [])
+        + [tagging.created_at for tagging in person.taggings.all()],
     )
     return {
         "identifiers": [identifier(person.pk)],

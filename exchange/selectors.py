@@ -48,29 +48,40 @@ def _tags_prefetch() -> Prefetch:
 
 
 def _with_email_status(people: QuerySet[User]) -> QuerySet[User]:
-    """Each person's outreach suppression reason, if any (OSDI's email status), in the query."""
-    reason = Suppression.objects.filter(email__iexact=OuterRef("email")).values("reason")[:1]
-    return people.annotate(suppression_reason=Subquery(reason))
+    """Each person's outreach suppression reason and its moment, if any (OSDI's email status
+    and part of the record's modified_date), in the query."""
+    found = Suppression.objects.filter(email__iexact=OuterRef("email"))
+    return people.annotate(
+        suppression_reason=Subquery(found.values("reason")[:1]),
+        suppression_at=Subquery(found.values("at")[:1]),
+    )
 
 
 def people_modified_q(*, after=None, before=None) -> Q:
-    """People whose record (account, postal address) changed after / before the moments.
+    """People whose record changed after / before the moments: the account, the postal
+    address, the email status (a suppression) and the tags are its parts.
 
     The record's date is the latest of its parts: after a moment when any part
     is, before it when every part is.
     """
+    suppressed = Suppression.objects.filter(email__iexact=OuterRef("email"))
+    tagged = Tagging.objects.filter(person=OuterRef("pk"))
     q = Q()
     if after is not None:
         q &= (
             Q(date_joined__gt=after)
             | Q(updated_at__gt=after)
             | Q(postal_address__modified_at__gt=after)
+            | Q(Exists(suppressed.filter(at__gt=after)))
+            | Q(Exists(tagged.filter(created_at__gt=after)))
         )
     if before is not None:
         q &= (
             Q(date_joined__lt=before)
             & Q(updated_at__lt=before)
             & (Q(postal_address__isnull=True) | Q(postal_address__modified_at__lt=before))
+            & ~Q(Exists(suppressed.filter(at__gte=before)))
+            & ~Q(Exists(tagged.filter(created_at__gte=before)))
         )
     return q
 

@@ -1,5 +1,5 @@
 """How allauth sends its email (rendered in the request, sent by Celery after commit), and
-how it meets a known address at sign-up and a wrong password at login.
+how it meets a wrong password at login (a known address at sign-up: members/forms_signup.py).
 
 Account email speaks as the coalition ("Hello from Clean Air Alliance!"), in
 the language the person chose for their account (else that of the request
@@ -14,9 +14,7 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.utils import translation
-from django.utils.crypto import get_random_string
 
 from coalition.client_ip import client_ip
 from coalition.mail import coalition_name, email_queue
@@ -74,17 +72,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_email_confirmation_url(self, request, emailconfirmation) -> str:
         return on_site(super().get_email_confirmation_url(request, emailconfirmation))
-
-    def send_account_already_exists_mail(self, email: str) -> None:
-        """Signing up with a known address: the "you already have an account" email, queued
-        like the new account's confirmation, after hashing a password as a new account does.
-
-        Without the hash the known address answered in ~20 ms and a new one in ~220 ms
-        (the password hasher's cost): the same page, but the time told which addresses
-        have an account (issue #17). The hash is thrown away.
-        """
-        make_password(get_random_string(32))
-        super().send_account_already_exists_mail(email)
 
     # --- Login: a growing delay per (account, address), see members.login_throttle ----
 

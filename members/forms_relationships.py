@@ -29,7 +29,13 @@ class DateInput(forms.DateInput):
 
 
 def _date_field(label, *, required: bool = True, initial=None) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=DateInput(), initial=initial)
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=DateInput(),
+        initial=initial,
+        validators=[validate_day_in_range],
+    )
 
 
 def _person_label(person: User) -> str:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from coalition.dates import validate_day_in_range
 from coalition.forms import id_from
 from coalition.models import AuditVerb
 from coalition.selectors import privacy_policy_current
@@ -70,10 +71,16 @@ class AuditFilterForm(forms.Form):
     )
     actor = forms.CharField(label=_("Who (name or account number)"), max_length=150, required=False)
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_day_in_range],
     )
     until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_day_in_range],
     )
 
     def clean(self):

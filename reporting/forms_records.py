@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coalition.dates import validate_day_in_range
 from coalition.forms import IdChoiceField, IdMultipleChoiceField
 from members.forms import place_field
 from reporting.models import SignalKind, Stance, WinLevel
@@ -27,7 +28,13 @@ class DateInput(forms.DateInput):
 
 
 def _date_field(label, *, required: bool = True, initial=None) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=DateInput(), initial=initial)
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=DateInput(),
+        initial=initial,
+        validators=[validate_day_in_range],
+    )
 
 
 def _link_field(label) -> forms.URLField:

@@ -106,6 +106,7 @@ EXPECTED: dict[str, Expect] = {
     # First-run setup: without a setup link in the session, nobody finds it.
     "setup": Expect(get=everyone(404), post=everyone(404)),
     "network_places_add_many": Expect(get=only(STEWARD), post=only(STEWARD, 400)),
+    "network_places_import": Expect(get=only(STEWARD), kwargs={"pk": "place_import"}),
     # An empty POST names no change (rename, move, merge, delete): 400.
     "network_place": Expect(get=only(STEWARD), post=only(STEWARD, 400), kwargs={"pk": "place"}),
     "statement_versions": Expect(get=only(PUBLISH_STATEMENT), post=only(PUBLISH_STATEMENT, 400)),

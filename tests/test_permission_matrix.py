@@ -226,6 +226,12 @@ def world(settings, tmp_path, cast, group, place, make_person):
         started_by=cast["weaver"], kind="people", filename="people.csv", status="done",
         rows_total=400, rows_done=400, created_count=400,
     )  # fmt: skip
+    from coalition.models import PlaceImport
+
+    place_import = PlaceImport.objects.create(
+        started_by=cast["steward"], filename="places.csv", status="done",
+        rows_total=400, rows_done=400, created_count=400,
+    )  # fmt: skip
     prospect_import = ProspectImport.objects.create(
         started_by=cast["weaver"], filename="prospects.csv", status="done",
         rows_total=400, rows_done=400, created_count=400,
@@ -262,6 +268,7 @@ def world(settings, tmp_path, cast, group, place, make_person):
         "source": source.pk,
         "csv_import": csv_import.pk,
         "prospect_import": prospect_import.pk,
+        "place_import": place_import.pk,
     }
 
 

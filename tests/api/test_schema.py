@@ -40,7 +40,7 @@ from schemathesis.specs.openapi.checks import ignored_auth
 from actions.models import Amplification, Participation, SupportRequest, Tactic
 from convergence.models import Event
 from reporting.models import ClimateSignal, Win
-from tests.factories import make_action, make_day
+from tests.factories import GroupFactory, make_action, make_day
 
 KINDS = ("anonymous", "group_member", "group_admin", "weaver", "steward")
 
@@ -106,7 +106,8 @@ def wsgi_in_test_transaction(settings):
 @pytest.fixture
 def world(signed_group, actions, policy):
     """Something of every kind for the links to lead to: an open day of action with an
-    event, a full action, an amplification, a support request, an RSVP, a win, a signal."""
+    event, a full action, an amplification, a support request, an RSVP, a win, a signal,
+    and a second signed group's action that the first group may amplify."""
     place = signed_group.place
     Tactic.objects.create(
         title="Street stall", slug="street-stall", summary="A table and a petition."
@@ -125,6 +126,10 @@ def world(signed_group, actions, policy):
         kind="legislator", source="Cllr Example", said_on=timezone.localdate(),
         stance="neutral", place=place,
     )  # fmt: skip
+    neighbours = GroupFactory(name="Neighbours for Air", place=place)
+    neighbours.signed_version = signed_group.signed_version
+    neighbours.save(update_fields=["signed_version"])
+    return {"day": day, "group": signed_group, "other_action": make_action(neighbours)}
 
 
 @pytest.fixture
@@ -203,6 +208,70 @@ def test_workflows_along_the_links_hold_for_each_kind_of_account(
 
     Workflow.TestCase.settings = WORKFLOWS
     Workflow.TestCase().runTest()
+
+
+def _valid_bodies(world, actions) -> dict[str, dict]:
+    """A body each write operation should accept from someone allowed to make it."""
+    group, day = world["group"], world["day"]
+    start = day.starts_at + datetime.timedelta(hours=2)
+    end = start + datetime.timedelta(hours=1)
+    action = {
+        "group": group.slug, "title": "Bike bus", "kind": "event", "place": group.place_id,
+        "starts_at": start.isoformat(), "ends_at": end.isoformat(),
+    }  # fmt: skip
+    return {
+        "/api/v1/actions/": action,
+        "/api/v1/events/": {**action, "title": "Day bike bus", "day": day.slug},
+        "/api/v1/amplifications/": {
+            "action": world["other_action"].pk,
+            "group": group.slug,
+            "kind": "endorse",
+        },
+        "/api/v1/participations/": {
+            "action": actions["public"].pk,
+            "name": "Sam Sample",
+            "email": "sam@example.net",
+            "consent": True,
+        },
+        "/api/v1/support-requests/": {
+            "action": actions["public"].pk,
+            "kind": "people",
+            "amount": 4,
+        },
+    }
+
+
+def test_every_write_with_a_valid_body_holds_for_each_kind_of_account(
+    api_schema, world, actions, tokens, schemathesis_tally
+):
+    """Generated bodies are mostly refused (a made-up group or place), so each write is also
+    sent a body built from real rows by each kind of account: whoever may make it gets a 201,
+    the others their refusal, and every answer goes through every check."""
+    bodies = _valid_bodies(world, actions)
+    writes = [
+        operation.ok()
+        for operation in api_schema.get_all_operations()
+        if operation.ok().method.upper() == "POST"
+    ]
+    assert {operation.path for operation in writes} == set(bodies)
+    created: dict[str, list[str]] = {}
+    for operation in writes:
+        for kind in KINDS:
+            headers = tokens[kind]
+            case = operation.make_case(body=bodies[operation.path])
+            response = case.call(headers=headers)
+            checked(
+                schemathesis_tally(kind), case, response, headers,
+                transport_kwargs={"headers": headers},
+            )  # fmt: skip
+            if response.status_code == 201:
+                created.setdefault(operation.path, []).append(kind)
+    # Every write was really made by someone, and by the people the pages let make it.
+    assert set(created) == set(bodies), created
+    assert "group_admin" in created["/api/v1/actions/"]
+    assert "group_admin" in created["/api/v1/amplifications/"]
+    assert "group_admin" in created["/api/v1/support-requests/"]
+    assert "anonymous" not in created["/api/v1/actions/"]
 
 
 # --- The schema and the docs page ------------------------------------------------

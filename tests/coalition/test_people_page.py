@@ -169,6 +169,38 @@ def test_nobody_gives_a_role_to_themselves(client, steward):
     assert list(steward.network_roles.values_list("role", flat=True)) == ["steward"]
 
 
+def test_a_steering_member_cannot_make_themselves_steward(client, steering_member):
+    client.force_login(steering_member)
+
+    granted = client.post(
+        PEOPLE,
+        {"action": "grant", "person": steering_member.pk, "role": "steward", "reason": "Me"},
+    )
+    invited = client.post(
+        PEOPLE,
+        {"action": "invite", "email": steering_member.email, "role": "steward", "reason": "Me"},
+    )
+
+    assert granted.status_code == 403 and invited.status_code == 403
+    assert list(steering_member.network_roles.values_list("role", flat=True)) == ["steering"]
+    with pytest.raises(RuleBroken, match="Nobody gives a role to themselves"):
+        role_grant(person=steering_member, role="steward", by=steering_member, reason="Me")
+    assert not NetworkRole.objects.filter(role="steward").exists()
+
+
+def test_roles_cannot_be_written_through_the_django_admin(rf, staff):
+    from django.contrib import admin
+
+    model_admin = admin.site._registry[NetworkRole]
+    request = rf.post("/admin/coalition/networkrole/add/")
+    request.user = staff
+
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
+    assert model_admin.has_view_permission(request)
+
+
 def test_the_last_steward_cannot_be_withdrawn(client, steward):
     client.force_login(steward)
 

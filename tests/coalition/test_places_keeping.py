@@ -11,7 +11,6 @@ from coalition.errors import RuleBroken
 from coalition.models import AuditEntry, AuditVerb, Place, PlaceKind
 from coalition.selectors import in_place, place_subtree
 from coalition.services import (
-    CSV_MAX_ROWS,
     place_create,
     place_delete,
     place_merge,
@@ -424,10 +423,19 @@ def test_a_csv_parent_that_several_places_share_is_refused_with_its_line(tree):
 
 
 def test_a_csv_file_too_long_is_refused():
-    rows = "".join(f"Place {n},,nation\n" for n in range(CSV_MAX_ROWS + 1))
+    rows = "".join(f"Place {n},,nation\n" for n in range(5_001))
 
     with pytest.raises(RuleBroken, match="At most 5000 places at once"):
         places_import_csv(content=("name,parent,kind\n" + rows).encode())
+
+
+def test_the_places_csv_cap_is_the_setting_every_import_shares(settings):
+    settings.CSV_IMPORT_MAX_ROWS = 3
+    rows = "".join(f"Place {n},,nation\n" for n in range(4))
+
+    with pytest.raises(RuleBroken, match="At most 3 places at once"):
+        places_import_csv(content=("name,parent,kind\n" + rows).encode())
+    assert not Place.objects.filter(name="Place 0").exists()
 
 
 def test_a_file_that_is_not_utf8_is_refused():

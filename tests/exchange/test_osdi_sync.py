@@ -65,6 +65,66 @@ def test_modified_date_moves_when_a_name_or_phone_changes(osdi_get, weaver, fiel
     assert after > before
 
 
+def _a_month_old(person) -> None:
+    long_ago = timezone.now() - datetime.timedelta(days=30)
+    User.objects.filter(pk=person.pk).update(date_joined=long_ago, updated_at=long_ago)
+
+
+def _changed_since(osdi_get, reader, moment) -> set[str]:
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    response = osdi_get(reader, PEOPLE, filter=f"modified_date gt '{stamp}'")
+    assert response.status_code == 200, response.content
+    return {p["email_addresses"][0]["address"] for p in response.json()["_embedded"]["osdi:people"]}
+
+
+@pytest.mark.parametrize("reason", ["unsubscribed", "bounced", "complained"])
+def test_an_unsubscribe_or_bounce_moves_modified_date_so_a_sync_sees_it(osdi_get, weaver, reason):
+    person = PersonFactory(email="leaving@example.net")
+    _a_month_old(person)
+    _a_month_old(weaver)
+    week_ago = timezone.now() - datetime.timedelta(days=7)
+    assert _changed_since(osdi_get, weaver, week_ago) == set()
+
+    Suppression.objects.create(email="Leaving@example.net", reason=reason)
+
+    assert _changed_since(osdi_get, weaver, week_ago) == {"leaving@example.net"}
+    document = osdi_get(weaver, f"{PEOPLE}/{person.pk}").json()
+    assert document["modified_date"] > week_ago.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert document["email_addresses"][0]["status"] != "subscribed"
+
+
+def test_a_new_tag_moves_modified_date_so_a_sync_sees_it(osdi_get, weaver):
+    from exchange.services.tags import person_tags_add, tags_get_or_create
+
+    person = PersonFactory(email="tagged@example.net")
+    _a_month_old(person)
+    _a_month_old(weaver)
+    week_ago = timezone.now() - datetime.timedelta(days=7)
+    before = osdi_get(weaver, f"{PEOPLE}/{person.pk}").json()["modified_date"]
+
+    person_tags_add(person=person, tags=tags_get_or_create(names=["volunteer"]))
+
+    assert _changed_since(osdi_get, weaver, week_ago) == {"tagged@example.net"}
+    after = osdi_get(weaver, f"{PEOPLE}/{person.pk}").json()
+    assert after["modified_date"] > before
+    assert after["custom_fields"]["tags"] == ["volunteer"]
+
+
+def test_a_record_changed_later_is_not_before_a_moment(osdi_get, weaver):
+    person = PersonFactory(email="later@example.net")
+    _a_month_old(person)
+    _a_month_old(weaver)
+    Suppression.objects.create(email="later@example.net", reason="unsubscribed")
+    week_ago = (timezone.now() - datetime.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    response = osdi_get(weaver, PEOPLE, filter=f"modified_date lt '{week_ago}'")
+
+    emails = {
+        p["email_addresses"][0]["address"] for p in response.json()["_embedded"]["osdi:people"]
+    }
+    assert emails == {"weaver@example.net"}
+
+
 def test_a_login_does_not_count_as_a_change_of_the_record(weaver):
     stamp = timezone.now() - datetime.timedelta(days=3)
     User.objects.filter(pk=weaver.pk).update(updated_at=stamp)

@@ -48,6 +48,22 @@ def test_the_right_password_still_works_from_another_address(client, target, clo
     assert client.session["_auth_user_id"] == str(target.pk)
 
 
+def test_failures_on_other_accounts_never_block_an_address(client, target, clock):
+    """allauth's limit blocked every login from an address after ten failures a minute: one
+    person mistyping behind an office's address locked out the whole office."""
+    for n in range(12):
+        client.post(
+            "/accounts/login/",
+            {"login": f"colleague{n}@example.net", "password": "wrong" * 3},
+            REMOTE_ADDR=ATTACKER,
+        )
+
+    response = _login(client, PASSWORD, ATTACKER)
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(target.pk)
+
+
 def test_a_refusal_is_a_429_with_retry_after_even_for_the_right_password(client, target, clock):
     for _ in range(login_throttle.FREE_FAILURES + 1):
         _login(client, "wrong" * 3, ATTACKER)
