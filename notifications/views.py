@@ -115,9 +115,44 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@csrf_exempt  # RFC 8058, as above.
+@require_http_methods(["GET", "HEAD", "POST"])
+def broadcast_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """No more messages of one kind from hosts or coordinators to this address (GET asks first)."""
+    from notifications import broadcasts
+    from notifications.models import BroadcastKind
+
+    try:
+        if request.method == "POST":
+            email, kind = broadcasts.broadcast_unsubscribe(token=token)
+            done = True
+        else:
+            email, kind = broadcasts.broadcast_unsubscribe_target(token)
+            done = False
+    except RuleBroken as problem:
+        return render(
+            request, "notifications/unsubscribe.html", {"problem": problem.message}, status=400
+        )
+    return render(
+        request,
+        "notifications/unsubscribe.html",
+        {
+            "done": done,
+            "labels": [BroadcastKind(kind).label],
+            "email": email,
+            "by_address": True,
+        },
+    )
+
+
 urlpatterns = [
     path("me/notifications/", inbox, name="inbox"),
     path("me/notifications/read/", mark_read, name="read"),
     path("me/notifications/settings/", choices, name="settings"),
     path("notifications/unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
+    path(
+        "notifications/unsubscribe-messages/<str:token>/",
+        broadcast_unsubscribe,
+        name="broadcast_unsubscribe",
+    ),
 ]
