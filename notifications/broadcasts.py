@@ -16,7 +16,7 @@ They are about an action the person RSVPed to or is running, not network
 news, so the outreach suppression list does not apply; but each email carries
 a one-click unsubscribe for its kind (RFC 8058 headers and a link in the
 footer). An address that used it gets no more messages of that kind, from any
-host or coordinator: ``BroadcastOptOut``, keyed by address because most people
+host or coordinator: ``EmailOptOut``, keyed by address because most people
 who RSVP have no account. Each kind stands alone, so someone who stopped hosts'
 messages still hears that an action they said they would come to is cancelled.
 """
@@ -38,12 +38,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from coalition.errors import RuleBroken
 from coalition.mail import language_for, sender
 from members.models import User
-from notifications.models import Broadcast, BroadcastDelivery, BroadcastKind, BroadcastOptOut
+from notifications.models import Broadcast, BroadcastDelivery, BroadcastKind, EmailOptOut
 from notifications.services import notify
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,13 @@ STALE_MINUTES = 15
 # for STALE_MINUTES.
 BATCH = 200
 UNSUBSCRIBE_SALT = "notifications.broadcasts.unsubscribe"
+# Every kind of email to an address that one click stops: the messages to many,
+# and the moderators' one-off notices to people who flagged or RSVPed.
+OPT_OUT_KINDS = {
+    **dict(BroadcastKind.choices),
+    "flag_outcome": gettext_lazy("the outcome of an action you flagged"),
+    "action_hidden": gettext_lazy("an action you RSVPed to is hidden by the moderators"),
+}
 # C0 control characters but tab and line feed: they break headers and nobody types them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
@@ -134,7 +141,7 @@ def broadcast_create(
     addressees = list(addressees)
     emails = {(addressee.email or "").strip().lower() for addressee in addressees}
     stopped = set(
-        BroadcastOptOut.objects.filter(kind=kind, email__in=emails).values_list("email", flat=True)
+        EmailOptOut.objects.filter(kind=kind, email__in=emails).values_list("email", flat=True)
     )
     rows: dict[str, BroadcastDelivery] = {}
     for addressee in addressees:
@@ -173,21 +180,19 @@ def broadcast_create(
 # --- Unsubscribing from a kind ----------------------------------------------
 
 
-def broadcast_unsubscribe_token(*, email: str, kind: str) -> str:
+def address_unsubscribe_token(*, email: str, kind: str) -> str:
     # Signed, not timed: the link in a year-old email still works.
     return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(
         {"e": email.strip().lower(), "k": kind}
     )
 
 
-def broadcast_unsubscribe_link(*, email: str, kind: str) -> str:
-    token = broadcast_unsubscribe_token(email=email, kind=kind)
-    return settings.SITE_URL + reverse(
-        "notifications:broadcast_unsubscribe", kwargs={"token": token}
-    )
+def address_unsubscribe_link(*, email: str, kind: str) -> str:
+    token = address_unsubscribe_token(email=email, kind=kind)
+    return settings.SITE_URL + reverse("notifications:address_unsubscribe", kwargs={"token": token})
 
 
-def broadcast_unsubscribe_target(token: str) -> tuple[str, str]:
+def address_unsubscribe_target(token: str) -> tuple[str, str]:
     """The address and kind behind a token, or RuleBroken if it was tampered with."""
     invalid = RuleBroken(_("This unsubscribe link is not valid. Check that it was copied whole."))
     try:
@@ -197,20 +202,30 @@ def broadcast_unsubscribe_target(token: str) -> tuple[str, str]:
     if not isinstance(data, dict):
         raise invalid
     email, kind = data.get("e"), data.get("k")
-    if not isinstance(email, str) or not email or kind not in BroadcastKind.values:
+    if not isinstance(email, str) or not email or kind not in OPT_OUT_KINDS:
         raise invalid
     return email, kind
 
 
-def broadcast_unsubscribe(*, token: str) -> tuple[str, str]:
+def email_opted_out(*, email: str, kind: str) -> bool:
+    """Did this address stop this kind of email?"""
+    return EmailOptOut.objects.filter(email=email.strip().lower(), kind=kind).exists()
+
+
+def unsubscribe_headers(link: str) -> dict[str, str]:
+    """RFC 8058 one-click unsubscribe: mail clients POST to the link."""
+    return {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def address_unsubscribe(*, token: str) -> tuple[str, str]:
     """One click: this address gets no more messages of this kind. Clicking twice is harmless."""
-    email, kind = broadcast_unsubscribe_target(token)
-    BroadcastOptOut.objects.get_or_create(email=email, kind=kind)
+    email, kind = address_unsubscribe_target(token)
+    EmailOptOut.objects.get_or_create(email=email, kind=kind)
     return email, kind
 
 
 def _message(broadcast: Broadcast, row: BroadcastDelivery) -> EmailMessage:
-    link = broadcast_unsubscribe_link(email=row.email, kind=broadcast.kind)
+    link = address_unsubscribe_link(email=row.email, kind=broadcast.kind)
     with translation.override(row.language or language_for()):
         body = render_to_string(
             "notifications/email/broadcast.txt",
@@ -230,9 +245,7 @@ def _message(broadcast: Broadcast, row: BroadcastDelivery) -> EmailMessage:
         headers={
             # The same id for the same message and address, so a copy is recognisable.
             "Message-ID": f"<broadcast-{broadcast.pk}-{row.pk}@{domain}>",
-            # RFC 8058 one-click unsubscribe from this kind: mail clients POST to the link.
-            "List-Unsubscribe": f"<{link}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            **unsubscribe_headers(link),
         },
     )
 

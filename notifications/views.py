@@ -117,17 +117,16 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_exempt  # RFC 8058, as above.
 @require_http_methods(["GET", "HEAD", "POST"])
-def broadcast_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """No more messages of one kind from hosts or coordinators to this address (GET asks first)."""
+def address_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """No more email of one kind to this address: hosts' messages and the like (GET asks first)."""
     from notifications import broadcasts
-    from notifications.models import BroadcastKind
 
     try:
         if request.method == "POST":
-            email, kind = broadcasts.broadcast_unsubscribe(token=token)
+            email, kind = broadcasts.address_unsubscribe(token=token)
             done = True
         else:
-            email, kind = broadcasts.broadcast_unsubscribe_target(token)
+            email, kind = broadcasts.address_unsubscribe_target(token)
             done = False
     except RuleBroken as problem:
         return render(
@@ -138,7 +137,7 @@ def broadcast_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "notifications/unsubscribe.html",
         {
             "done": done,
-            "labels": [BroadcastKind(kind).label],
+            "labels": [broadcasts.OPT_OUT_KINDS[kind]],
             "email": email,
             "by_address": True,
         },
@@ -151,8 +150,8 @@ urlpatterns = [
     path("me/notifications/settings/", choices, name="settings"),
     path("notifications/unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path(
-        "notifications/unsubscribe-messages/<str:token>/",
-        broadcast_unsubscribe,
-        name="broadcast_unsubscribe",
+        "notifications/unsubscribe-address/<str:token>/",
+        address_unsubscribe,
+        name="address_unsubscribe",
     ),
 ]

@@ -165,7 +165,7 @@ EXPECTED: dict[str, Expect] = {
     "notifications:unsubscribe": Expect(
         get=everyone(400), post=everyone(400), kwargs={"token": "not-a-real-token"}
     ),
-    "notifications:broadcast_unsubscribe": Expect(
+    "notifications:address_unsubscribe": Expect(
         get=everyone(400), post=everyone(400), kwargs={"token": "not-a-real-token"}
     ),
     # --- members: relationships -----------------------------------------------------

@@ -13,7 +13,7 @@ from actions.services.speaking import action_cancel, host_message_send
 from actions.services.support import support_pledge_add, support_request_create
 from members.models import Stage
 from notifications.broadcasts import broadcast_send
-from notifications.models import Broadcast, BroadcastDelivery, BroadcastOptOut, Notification
+from notifications.models import Broadcast, BroadcastDelivery, EmailOptOut, Notification
 from tests.factories import GroupFactory, add_member, make_action
 
 pytestmark = pytest.mark.django_db
@@ -252,10 +252,10 @@ def test_each_message_carries_a_one_click_unsubscribe_that_stops_that_kind_only(
 
     # GET only asks (link checkers unsubscribe no one); the mail client's POST does it.
     assert client.get(path).status_code == 200
-    assert not BroadcastOptOut.objects.exists()
+    assert not EmailOptOut.objects.exists()
     assert client.post(path).status_code == 200
     assert client.post(path).status_code == 200  # twice is harmless
-    assert list(BroadcastOptOut.objects.values_list("email", "kind")) == [
+    assert list(EmailOptOut.objects.values_list("email", "kind")) == [
         ("rita@example.org", "host_message")
     ]
 
@@ -275,9 +275,9 @@ def test_each_message_carries_a_one_click_unsubscribe_that_stops_that_kind_only(
 
 
 def test_a_tampered_message_unsubscribe_link_is_a_400_and_changes_nothing(client):
-    from notifications.broadcasts import broadcast_unsubscribe_link
+    from notifications.broadcasts import address_unsubscribe_link
 
-    link = broadcast_unsubscribe_link(email="rita@example.org", kind="host_message")
+    link = address_unsubscribe_link(email="rita@example.org", kind="host_message")
     path = link.removeprefix(settings.SITE_URL)
     path = path[:-4] + ("AAA/" if path[-4:] != "AAA/" else "BBB/")  # the signature altered
 
@@ -285,4 +285,4 @@ def test_a_tampered_message_unsubscribe_link_is_a_400_and_changes_nothing(client
 
     assert response.status_code == 400
     assert "not valid" in response.content.decode()
-    assert not BroadcastOptOut.objects.exists()
+    assert not EmailOptOut.objects.exists()

@@ -123,7 +123,7 @@ def test_the_page_costs_the_same_queries_at_two_sizes(client, world, coordinator
 def test_a_coordinator_message_has_a_one_click_unsubscribe_for_its_kind(
     world, coordinator, django_capture_on_commit_callbacks
 ):
-    from notifications.broadcasts import broadcast_unsubscribe_target
+    from notifications.broadcasts import address_unsubscribe_target
 
     with django_capture_on_commit_callbacks(execute=True):
         coordinator_message_send(
@@ -134,4 +134,4 @@ def test_a_coordinator_message_has_a_one_click_unsubscribe_for_its_kind(
     for message in mail.outbox:
         assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         token = message.extra_headers["List-Unsubscribe"].strip("<>/").rsplit("/", 1)[-1]
-        assert broadcast_unsubscribe_target(token) == (message.to[0], "coordinator_message")
+        assert address_unsubscribe_target(token) == (message.to[0], "coordinator_message")
