@@ -8,3 +8,4 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from notifications import handlers  # noqa: F401 - connects the receivers
+        from notifications import personal_data  # noqa: F401 - registers with privacy.registry
