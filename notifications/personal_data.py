@@ -20,7 +20,9 @@ def _messages_export_address(email: str) -> list[dict]:
     rows = (
         BroadcastDelivery.objects.filter(email=_address(email))
         .order_by("pk")
-        .values("broadcast__kind", "broadcast__subject", "broadcast__about_title", "name", "sent_at")
+        .values(
+            "broadcast__kind", "broadcast__subject", "broadcast__about_title", "name", "sent_at"
+        )
     )
     return [
         {
