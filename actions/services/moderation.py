@@ -144,6 +144,17 @@ def flag_create(
         },
         exclude=[by] if logged_in else [],
     )
+    if automatic is None:
+        # The hosts hear that their action was flagged, never by whom nor the words used
+        # (an automatic hiding tells them through its own notice).
+        notify(
+            recipients=hosts_of(locked),
+            kind=kinds.YOUR_ACTION_FLAGGED.name,
+            about=locked,
+            url=action_url(locked),
+            context={"title": locked.title, "group": locked.host_group.name},
+            exclude=[by] if logged_in else [],
+        )
     return flag
 
 

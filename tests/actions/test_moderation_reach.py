@@ -68,7 +68,16 @@ def test_a_flag_notifies_the_moderators_and_stewards_and_only_them(scene):
         "moderator@example.net", "moderator@example.net",
         "steward@example.net", "steward@example.net",
     ]  # fmt: skip
-    assert Notification.objects.exclude(kind="moderation_flagged").count() == 0
+    # The hosts hear their action was flagged (once per flag), but not by whom nor why.
+    assert told("moderation_your_action_flagged") == ["admin@example.net"] * 2
+    notice = Notification.objects.filter(kind="moderation_your_action_flagged").first()
+    assert "Spam" not in notice.title + notice.body and "outsider" not in notice.body
+    assert (
+        Notification.objects.exclude(
+            kind__in=["moderation_flagged", "moderation_your_action_flagged"]
+        ).count()
+        == 0
+    )
 
 
 def test_hiding_tells_flaggers_hosts_cohosts_and_rsvps_once_each(
