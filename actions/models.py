@@ -450,19 +450,3 @@ class ModerationDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} {self.action}"
-
-
-class DigestSent(models.Model):
-    """The weekly digest went to this group for this week: sent once, whatever happens."""
-
-    group = models.ForeignKey("members.Group", on_delete=models.CASCADE, related_name="+")
-    week = models.DateField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["group", "week"], name="digest_once_per_week"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Digest for group {self.group_id}, week of {self.week}"

@@ -33,6 +33,13 @@ FLAG_OUTCOME = register(
     template="actions/moderation/kinds/flag_outcome.txt",
     default=Delivery.IMMEDIATE,
 )
+YOUR_ACTION_FLAGGED = register(
+    "moderation_your_action_flagged",
+    label=_("Your group's action flagged to the moderators"),
+    template="actions/moderation/kinds/your_action_flagged.txt",
+    # Not urgent for the hosts (nothing changed yet): the daily digest.
+    default=Delivery.DAILY,
+)
 YOUR_ACTION = register(
     "moderation_your_action",
     label=_("Your group's action hidden or shown again by the moderators"),

@@ -1,4 +1,4 @@
-"""Reads for amplification, support requests and the weekly digest, filtered to the viewer.
+"""Reads for amplification and support requests, filtered to the viewer.
 
 Every function here uses a fixed number of queries whatever the number of
 actions, amplifications, requests or pledges.
@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -30,15 +29,12 @@ from actions.selectors import actions_visible_q, actions_visible_to
 from coalition.models import Place
 from coalition.permissions import can_act_for_group, can_edit_action, is_in_network, memberships_of
 from coalition.selectors import in_place
-from members.models import Group, Membership, Stage, Suppression
+from members.models import Group
 from members.timeline import TimelineEntry
 
 ACTING_ROLES = ("admin", "contact")
 COHOSTS_SHOWN = 50
 GROUP_PANEL_LATEST = 5
-DIGEST_ITEMS = 20
-DIGEST_DAYS = 7
-DIGEST_STAGES = (Stage.ALIGNED, Stage.PRODUCING)
 
 
 def action_url(action_id: int) -> str:
@@ -56,7 +52,7 @@ def network_shown_q(prefix: str = "") -> Q:
     """What anyone in the network sees without belonging to the host: public and
     network actions that are not hidden (``actions_visible_q`` for such a person).
 
-    For reads with no single viewer: the weaver's timeline and the digest.
+    For reads with no single viewer, such as the weaver's timeline.
     """
     return Q(
         **{
@@ -518,102 +514,6 @@ def hosted_action_entries(
         )
         for row in rows
     ]
-
-
-# --- The weekly digest ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DigestRecipient:
-    email: str
-    language: str
-
-
-@dataclass
-class DigestContent:
-    group: Group
-    area: Place
-    requests: list[SupportRequest]
-    more_requests: int
-    actions: list[Action]
-    more_actions: int
-    recipients: list[DigestRecipient]
-
-
-def digest_area(group: Group) -> Place:
-    """Near a group: its own place one level up (the city around its neighbourhood),
-    or its own place when it sits at the top of the tree."""
-    return group.place.parent or group.place
-
-
-def digest_content(*, group_id: int, now: datetime) -> DigestContent | None:
-    """What the weekly digest tells one aligned or producing group (None for other groups).
-
-    Open requests and actions posted in the last week in the group's area,
-    public or network-wide, not hidden, not cancelled, not over, not its own;
-    the recipients are its admins and contacts whose address is not
-    suppressed. At most six queries whatever the network's size.
-    """
-    group = (
-        Group.objects.select_related("place", "place__parent")
-        .filter(pk=group_id, stage__in=DIGEST_STAGES)
-        .first()
-    )
-    if group is None:
-        return None
-    area = digest_area(group)
-    near = (
-        Action.objects.filter(network_shown_q(), in_place(area), ends_at__gte=now)
-        .exclude(status=ActionStatus.CANCELLED)
-        .exclude(host_group=group)
-    )
-    requests_qs = (
-        SupportRequest.objects.filter(is_open=True, action__in=near.values("pk"))
-        .select_related("action", "action__host_group", "action__place")
-        .order_by("action__starts_at", "id")
-    )
-    requests = list(requests_qs[: DIGEST_ITEMS + 1])
-    new_qs = (
-        near.filter(created_at__gte=now - timedelta(days=DIGEST_DAYS))
-        .select_related("host_group", "place")
-        .order_by("starts_at", "id")
-    )
-    actions = list(new_qs[: DIGEST_ITEMS + 1])
-    more_requests = requests_qs.count() - DIGEST_ITEMS if len(requests) > DIGEST_ITEMS else 0
-    more_actions = new_qs.count() - DIGEST_ITEMS if len(actions) > DIGEST_ITEMS else 0
-    people = list(
-        Membership.objects.filter(group=group, role__in=ACTING_ROLES, person__is_active=True)
-        .select_related("person")
-        .order_by("person__email")
-    )
-    emails = {membership.person.email.lower() for membership in people}
-    suppressed = set(
-        Suppression.objects.annotate(address=Lower("email"))
-        .filter(address__in=emails)
-        .values_list("address", flat=True)
-    )
-    recipients = []
-    for membership in people:
-        email = membership.person.email
-        if email.lower() in suppressed:
-            continue
-        recipients.append(DigestRecipient(email=email, language=membership.person.language))
-    return DigestContent(
-        group=group,
-        area=area,
-        requests=requests[:DIGEST_ITEMS],
-        more_requests=more_requests,
-        actions=actions[:DIGEST_ITEMS],
-        more_actions=more_actions,
-        recipients=recipients,
-    )
-
-
-def digest_group_ids() -> list[int]:
-    """Every group that gets the weekly digest: aligned and producing groups."""
-    return list(
-        Group.objects.filter(stage__in=DIGEST_STAGES).order_by("pk").values_list("pk", flat=True)
-    )
 
 
 # --- Ties between groups ----------------------------------------------------------

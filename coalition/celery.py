@@ -22,7 +22,7 @@ class StartNowScheduler(PersistentScheduler):
 
     Celery's own waits one whole interval before the first run, so a fresh
     `make run` would send no reminder, flush no outbox and refresh no rollup
-    for up to an hour. Jobs at fixed times (the Monday digest) keep their times;
+    for up to an hour. Jobs at fixed times (crontab entries) keep their times;
     a restart keeps each job's last run from the schedule file as before.
     """
 

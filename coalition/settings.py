@@ -233,11 +233,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "coalition-scheduler-tick": {"task": "coalition.tasks.scheduler_tick", "schedule": 30.0},
     # Heals outreach a crash or a lost enqueue left behind (see members/tasks.py).
     "outreach-sweep": {"task": "members.tasks.outreach_sweep", "schedule": 60.0},
-    # Open support requests and new actions near each group (actions/tasks.py).
-    "actions-digest-weekly": {
-        "task": "actions.tasks.digest_send_weekly",
-        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
-    },
     # Support requests close when their action ends (actions/services/support.py).
     "actions-support-close-ended": {
         "task": "actions.tasks.support_requests_close_ended",

@@ -7,4 +7,5 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from notifications import handlers  # noqa: F401 - connects the receivers
+        # Connects the receivers; registers with privacy.registry.
+        from notifications import handlers, personal_data  # noqa: F401

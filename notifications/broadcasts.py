@@ -12,9 +12,13 @@ is sent once; a worker that dies leaves claims that count as abandoned after
 message out again. As for reminders, a crash between the server's "250 OK"
 and the commit of ``sent_at`` sends that one email twice.
 
-These are transactional messages about an action the person RSVPed to or is
-running, like the RSVP confirmation and reminders: not network news, so the
-outreach suppression list does not apply.
+They are about an action the person RSVPed to or is running, not network
+news, so the outreach suppression list does not apply; but each email carries
+a one-click unsubscribe for its kind (RFC 8058 headers and a link in the
+footer). An address that used it gets no more messages of that kind, from any
+host or coordinator: ``EmailOptOut``, keyed by address because most people
+who RSVP have no account. Each kind stands alone, so someone who stopped hosts'
+messages still hears that an action they said they would come to is cancelled.
 """
 
 from __future__ import annotations
@@ -26,18 +30,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from coalition.errors import RuleBroken
 from coalition.mail import language_for, sender
 from members.models import User
-from notifications.models import Broadcast, BroadcastDelivery, BroadcastKind
+from notifications.models import Broadcast, BroadcastDelivery, BroadcastKind, EmailOptOut
 from notifications.services import notify
 
 logger = logging.getLogger(__name__)
@@ -51,6 +57,14 @@ STALE_MINUTES = 15
 # providers tend to close it, and a dead worker strands at most this many
 # for STALE_MINUTES.
 BATCH = 200
+UNSUBSCRIBE_SALT = "notifications.broadcasts.unsubscribe"
+# Every kind of email to an address that one click stops: the messages to many,
+# and the moderators' one-off notices to people who flagged or RSVPed.
+OPT_OUT_KINDS = {
+    **dict(BroadcastKind.choices),
+    "flag_outcome": gettext_lazy("the outcome of an action you flagged"),
+    "action_hidden": gettext_lazy("an action you RSVPed to is hidden by the moderators"),
+}
 # C0 control characters but tab and line feed: they break headers and nobody types them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
@@ -124,10 +138,15 @@ def broadcast_create(
         url=url[:500],
         by=by,
     )
+    addressees = list(addressees)
+    emails = {(addressee.email or "").strip().lower() for addressee in addressees}
+    stopped = set(
+        EmailOptOut.objects.filter(kind=kind, email__in=emails).values_list("email", flat=True)
+    )
     rows: dict[str, BroadcastDelivery] = {}
     for addressee in addressees:
         email = (addressee.email or "").strip().lower()
-        if not email or email in rows:
+        if not email or email in rows or email in stopped:
             continue
         rows[email] = BroadcastDelivery(
             broadcast=broadcast,
@@ -158,7 +177,55 @@ def broadcast_create(
     return broadcast
 
 
+# --- Unsubscribing from a kind ----------------------------------------------
+
+
+def address_unsubscribe_token(*, email: str, kind: str) -> str:
+    # Signed, not timed: the link in a year-old email still works.
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(
+        {"e": email.strip().lower(), "k": kind}
+    )
+
+
+def address_unsubscribe_link(*, email: str, kind: str) -> str:
+    token = address_unsubscribe_token(email=email, kind=kind)
+    return settings.SITE_URL + reverse("notifications:address_unsubscribe", kwargs={"token": token})
+
+
+def address_unsubscribe_target(token: str) -> tuple[str, str]:
+    """The address and kind behind a token, or RuleBroken if it was tampered with."""
+    invalid = RuleBroken(_("This unsubscribe link is not valid. Check that it was copied whole."))
+    try:
+        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError, UnicodeDecodeError):
+        raise invalid from None
+    if not isinstance(data, dict):
+        raise invalid
+    email, kind = data.get("e"), data.get("k")
+    if not isinstance(email, str) or not email or kind not in OPT_OUT_KINDS:
+        raise invalid
+    return email, kind
+
+
+def email_opted_out(*, email: str, kind: str) -> bool:
+    """Did this address stop this kind of email?"""
+    return EmailOptOut.objects.filter(email=email.strip().lower(), kind=kind).exists()
+
+
+def unsubscribe_headers(link: str) -> dict[str, str]:
+    """RFC 8058 one-click unsubscribe: mail clients POST to the link."""
+    return {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def address_unsubscribe(*, token: str) -> tuple[str, str]:
+    """One click: this address gets no more messages of this kind. Clicking twice is harmless."""
+    email, kind = address_unsubscribe_target(token)
+    EmailOptOut.objects.get_or_create(email=email, kind=kind)
+    return email, kind
+
+
 def _message(broadcast: Broadcast, row: BroadcastDelivery) -> EmailMessage:
+    link = address_unsubscribe_link(email=row.email, kind=broadcast.kind)
     with translation.override(row.language or language_for()):
         body = render_to_string(
             "notifications/email/broadcast.txt",
@@ -166,6 +233,7 @@ def _message(broadcast: Broadcast, row: BroadcastDelivery) -> EmailMessage:
                 "broadcast": broadcast,
                 "name": row.name,
                 "link": settings.SITE_URL + broadcast.url if broadcast.url else "",
+                "unsubscribe": link,
             },
         )
     domain = settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "localhost"
@@ -174,8 +242,11 @@ def _message(broadcast: Broadcast, row: BroadcastDelivery) -> EmailMessage:
         body=body,
         from_email=sender(broadcast.sender_name),
         to=[row.email],
-        # The same id for the same message and address, so a copy is recognisable.
-        headers={"Message-ID": f"<broadcast-{broadcast.pk}-{row.pk}@{domain}>"},
+        headers={
+            # The same id for the same message and address, so a copy is recognisable.
+            "Message-ID": f"<broadcast-{broadcast.pk}-{row.pk}@{domain}>",
+            **unsubscribe_headers(link),
+        },
     )
 
 

@@ -116,6 +116,30 @@ class BroadcastKind(models.TextChoices):
     COORDINATOR_MESSAGE = "coordinator_message", _("coordinators of a day of action")
 
 
+class EmailOptOut(models.Model):
+    """This address asked for no more email of this kind (one click in an email).
+
+    For email to addresses, most without an account: hosts' and coordinators'
+    messages, cancellation notices, moderation outcomes (the kinds are named in
+    ``notifications.broadcasts.OPT_OUT_KINDS``).
+    """
+
+    # Lower-cased, as in BroadcastDelivery.
+    email = models.EmailField()
+    kind = models.CharField(_("kind"), max_length=30)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("unsubscribed address")
+        verbose_name_plural = _("unsubscribed addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["email", "kind"], name="email_opt_out_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email}: no {self.kind}"
+
+
 class Broadcast(models.Model):
     """A message a host or a coordinator writes to many people; one delivery row per address."""
 

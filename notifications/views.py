@@ -115,9 +115,43 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@csrf_exempt  # RFC 8058, as above.
+@require_http_methods(["GET", "HEAD", "POST"])
+def address_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """No more email of one kind to this address: hosts' messages and the like (GET asks first)."""
+    from notifications import broadcasts
+
+    try:
+        if request.method == "POST":
+            email, kind = broadcasts.address_unsubscribe(token=token)
+            done = True
+        else:
+            email, kind = broadcasts.address_unsubscribe_target(token)
+            done = False
+    except RuleBroken as problem:
+        return render(
+            request, "notifications/unsubscribe.html", {"problem": problem.message}, status=400
+        )
+    return render(
+        request,
+        "notifications/unsubscribe.html",
+        {
+            "done": done,
+            "labels": [broadcasts.OPT_OUT_KINDS[kind]],
+            "email": email,
+            "by_address": True,
+        },
+    )
+
+
 urlpatterns = [
     path("me/notifications/", inbox, name="inbox"),
     path("me/notifications/read/", mark_read, name="read"),
     path("me/notifications/settings/", choices, name="settings"),
     path("notifications/unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
+    path(
+        "notifications/unsubscribe-address/<str:token>/",
+        address_unsubscribe,
+        name="address_unsubscribe",
+    ),
 ]

@@ -168,6 +168,9 @@ EXPECTED: dict[str, Expect] = {
     "notifications:unsubscribe": Expect(
         get=everyone(400), post=everyone(400), kwargs={"token": "not-a-real-token"}
     ),
+    "notifications:address_unsubscribe": Expect(
+        get=everyone(400), post=everyone(400), kwargs={"token": "not-a-real-token"}
+    ),
     # --- members: relationships -----------------------------------------------------
     "members:meetings": Expect(get=logged_in()),
     # Only people of the network log meetings (staff alone are not).

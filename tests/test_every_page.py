@@ -21,6 +21,7 @@ PUBLIC = {
     "home", "healthz", "privacy", "set_language", "place_suggest",
     "members:statement", "members:join", "members:join_done", "members:group",
     "members:invitation", "members:unsubscribe", "notifications:unsubscribe",
+    "notifications:address_unsubscribe",
     "actions:list", "actions:map", "actions:map_data", "actions:feed", "actions:ical",
     "actions:calendar", "actions:place_calendar", "actions:group_calendar",
     "actions:detail", "actions:playbook", "actions:tactic", "actions:rsvp",

@@ -144,6 +144,17 @@ def flag_create(
         },
         exclude=[by] if logged_in else [],
     )
+    if automatic is None:
+        # The hosts hear that their action was flagged, never by whom nor the words used
+        # (an automatic hiding tells them through its own notice).
+        notify(
+            recipients=hosts_of(locked),
+            kind=kinds.YOUR_ACTION_FLAGGED.name,
+            about=locked,
+            url=action_url(locked),
+            context={"title": locked.title, "group": locked.host_group.name},
+            exclude=[by] if logged_in else [],
+        )
     return flag
 
 
@@ -390,6 +401,7 @@ def _tell_flaggers(*, action: Action, decision: ModerationDecision, flags: list[
             to=flag.email,
             language=flag.language,
             template="actions/moderation/email_outcome",
+            kind="flag_outcome",
             context={**context, "data_link": settings.SITE_URL + reverse("privacy:data_request")},
         )
 
@@ -436,16 +448,33 @@ def _tell_those_taking_part(*, action: Action, decision: ModerationDecision) -> 
             to=rsvp.email,
             language="",
             template="actions/moderation/email_rsvp_hidden",
+            kind="action_hidden",
             context=context,
         )
 
 
-def _email(*, to: str, language: str, template: str, context: dict) -> None:
+def _email(*, to: str, language: str, template: str, kind: str, context: dict) -> None:
+    """One email to an address without an account, unless it stopped this kind with one click."""
+    from notifications.broadcasts import (
+        address_unsubscribe_link,
+        email_opted_out,
+        unsubscribe_headers,
+    )
+
+    if email_opted_out(email=to, kind=kind):
+        return
+    link = address_unsubscribe_link(email=to, kind=kind)
     language = language if language in dict(settings.LANGUAGES) else language_for(None)
     with translation.override(language):
-        full = {**context, "coalition_name": coalition_name()}
+        full = {**context, "coalition_name": coalition_name(), "unsubscribe": link}
         subject = render_to_string(f"{template}_subject.txt", full)
         body = render_to_string(f"{template}.txt", full)
     email_queue(
-        EmailMessage(subject=" ".join(subject.split()), body=body, from_email=_sender(), to=[to])
+        EmailMessage(
+            subject=" ".join(subject.split()),
+            body=body,
+            from_email=_sender(),
+            to=[to],
+            headers=unsubscribe_headers(link),
+        )
     )

@@ -1,36 +1,24 @@
-"""Support requests (what an action asks of the network), pledges, and the weekly digest."""
+"""Support requests (what an action asks of the network) and pledges."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import date
-from email.utils import formataddr, parseaddr
-from urllib.parse import urlsplit
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actions import notification_kinds
 from actions.models import (
     Action,
     ActionStatus,
-    DigestSent,
     SupportKind,
     SupportPledge,
     SupportRequest,
 )
-from actions.selectors_amplification import DigestContent, action_url, digest_content
 from coalition.errors import RuleBroken
-from coalition.mail import language_for
-from coalition.models import Coalition
 from coalition.permissions import can_act_for_group, can_edit_action, can_see_action
 from members.models import Group
 
@@ -120,7 +108,7 @@ def support_requests_close_ended(*, now=None) -> int:
     """Close the open requests of actions that have ended; how many were closed.
 
     An action that is over can use no more help, so its requests leave the
-    lists of open requests, the digest and the coordination view, which then
+    lists of open requests and the coordination view, which then
     read only requests that can still be met. ``met_at`` stays empty, as for
     a request closed by hand. Run by Celery beat (actions/tasks.py).
     """
@@ -232,140 +220,3 @@ def support_pledge_remove(*, support_request: SupportRequest, group: Group, by) 
         locked.met_at = None
         locked.save(update_fields=["is_open", "met_at"])
     return True
-
-
-# --- The weekly digest ------------------------------------------------------
-
-
-def digest_week_of(day: date) -> date:
-    """The Monday that names the week ``day`` falls in."""
-    return date.fromordinal(day.toordinal() - day.weekday())
-
-
-@dataclass(frozen=True)
-class DigestOutcome:
-    sent: int = 0  # messages handed to the mail server
-    skipped: str = ""  # why nothing was sent, if nothing was
-
-
-def _coalition_name() -> str:
-    name = Coalition.objects.filter(pk=1).values_list("name", flat=True).first()
-    return name or settings.COALITION_NAME
-
-
-def _unsubscribe_link(email: str) -> str:
-    # The outreach module owns unsubscribing: one signed link, one suppression list.
-    from members.services.outreach import unsubscribe_link
-
-    return unsubscribe_link(email)
-
-
-def _message_id(group_id: int, week: date, email: str) -> str:
-    # The same id for the same digest and address, so a copy is recognisable.
-    digest = hashlib.sha256(email.lower().encode()).hexdigest()[:12]
-    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
-    return f"<digest-{group_id}-{week.isoformat()}-{digest}@{domain}>"
-
-
-def digest_messages(
-    *, content: DigestContent, week: date, coalition_name: str
-) -> list[EmailMessage]:
-    """One text/plain message per recipient, with its own one-click unsubscribe."""
-    group = content.group
-    sender = formataddr((coalition_name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
-    support_list = settings.SITE_URL + reverse("actions:support_list")
-    messages = []
-    for recipient in content.recipients:
-        link = _unsubscribe_link(recipient.email)
-        with translation.override(language_for(recipient)):
-            subject = _("%(coalition)s: this week near %(group)s") % {
-                "coalition": coalition_name,
-                "group": group.name,
-            }
-            body = render_to_string(
-                "actions/email/digest.txt",
-                {
-                    "coalition_name": coalition_name,
-                    "group": group,
-                    "area": content.area,
-                    "requests": [
-                        (item, settings.SITE_URL + action_url(item.action_id))
-                        for item in content.requests
-                    ],
-                    "more_requests": content.more_requests,
-                    "actions": [
-                        (item, settings.SITE_URL + action_url(item.pk)) for item in content.actions
-                    ],
-                    "more_actions": content.more_actions,
-                    "support_list": f"{support_list}?place={content.area.pk}",
-                    "unsubscribe_link": link,
-                },
-            )
-        messages.append(
-            EmailMessage(
-                subject=" ".join(subject.split()),
-                body=body,
-                from_email=sender,
-                to=[recipient.email],
-                headers={
-                    "Message-ID": _message_id(group.pk, week, recipient.email),
-                    # RFC 8058 one-click unsubscribe, the same as outreach.
-                    "List-Unsubscribe": f"<{link}>",
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                },
-            )
-        )
-    return messages
-
-
-def digest_send_for_group(
-    *, group_id: int, week: date, connection=None, coalition_name: str | None = None
-) -> DigestOutcome:
-    """Send ``group`` its digest for ``week``, at most once whatever happens.
-
-    Groups with nothing near them, or no one to write to, are skipped without
-    a record (a later run that week may find something). Otherwise the week
-    is claimed first (a committed ``DigestSent`` row, unique per group and
-    week) and ``sent_at`` set once the mail server took the messages: a crash
-    or an error in between leaves the claim without ``sent_at`` and the digest
-    is not sent again — a missed digest is better than a repeated one.
-    """
-    content = digest_content(group_id=group_id, now=timezone.now())
-    if content is None:
-        return DigestOutcome(skipped="not a group that gets digests")
-    if not content.requests and not content.actions:
-        return DigestOutcome(skipped="nothing near the group")
-    if not content.recipients:
-        return DigestOutcome(skipped="no one to write to")
-    _claim, created = DigestSent.objects.get_or_create(group_id=group_id, week=week)
-    if not created:
-        return DigestOutcome(skipped="already sent this week")
-    messages = digest_messages(
-        content=content, week=week, coalition_name=coalition_name or _coalition_name()
-    )
-    connection = connection or get_connection()
-    sent = connection.send_messages(messages) or 0
-    DigestSent.objects.filter(group_id=group_id, week=week).update(sent_at=timezone.now())
-    return DigestOutcome(sent=sent)
-
-
-def digest_send_batch(*, group_ids: list[int], week: date) -> int:
-    """Send the digests of a batch of groups over one connection; the number of messages sent."""
-    coalition_name = _coalition_name()
-    sent = 0
-    with get_connection() as connection:
-        for group_id in group_ids:
-            try:
-                outcome = digest_send_for_group(
-                    group_id=group_id,
-                    week=week,
-                    connection=connection,
-                    coalition_name=coalition_name,
-                )
-            except Exception:
-                # One group's failure must not cost the others their digest;
-                # its claim stays, so it is not retried into a duplicate.
-                logger.exception("Weekly digest for group %s failed", group_id)
-                continue
-            sent += outcome.sent
-    return sent

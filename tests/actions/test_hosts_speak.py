@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
@@ -12,7 +13,7 @@ from actions.services.speaking import action_cancel, host_message_send
 from actions.services.support import support_pledge_add, support_request_create
 from members.models import Stage
 from notifications.broadcasts import broadcast_send
-from notifications.models import Broadcast, BroadcastDelivery, Notification
+from notifications.models import Broadcast, BroadcastDelivery, EmailOptOut, Notification
 from tests.factories import GroupFactory, add_member, make_action
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +237,52 @@ def test_cancelling_with_a_message_raises_the_calendar_sequence(action, host_adm
     cancelled = Action.objects.get(pk=action.pk)
     assert cancelled.status == ActionStatus.CANCELLED
     assert cancelled.sequence == before + 1
+
+
+def test_each_message_carries_a_one_click_unsubscribe_that_stops_that_kind_only(
+    client, action, host_admin, people, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        host_message_send(action=action, by=host_admin, subject="Hi", body="Hello.")
+    rita = next(m for m in mail.outbox if m.to == ["rita@example.org"])
+    assert rita.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = rita.extra_headers["List-Unsubscribe"].strip("<>")
+    assert link in rita.body
+    path = link.removeprefix(settings.SITE_URL)
+
+    # GET only asks (link checkers unsubscribe no one); the mail client's POST does it.
+    assert client.get(path).status_code == 200
+    assert not EmailOptOut.objects.exists()
+    assert client.post(path).status_code == 200
+    assert client.post(path).status_code == 200  # twice is harmless
+    assert list(EmailOptOut.objects.values_list("email", "kind")) == [
+        ("rita@example.org", "host_message")
+    ]
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        host_message_send(action=action, by=host_admin, subject="Again", body="Hello.")
+    assert recipients() == ["olga@example.net", "sam@example.org"]
+
+    # A cancellation is another kind: Rita still hears that the action she joined is off,
+    # and that email has its own link for cancellation notices.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        action_cancel(action=action, by=host_admin, message="The river flooded.")
+    assert recipients() == ["olga@example.net", "rita@example.org", "sam@example.org"]
+    notice = next(m for m in mail.outbox if m.to == ["rita@example.org"])
+    assert notice.extra_headers["List-Unsubscribe"].strip("<>") != link
+
+
+def test_a_tampered_message_unsubscribe_link_is_a_400_and_changes_nothing(client):
+    from notifications.broadcasts import address_unsubscribe_link
+
+    link = address_unsubscribe_link(email="rita@example.org", kind="host_message")
+    path = link.removeprefix(settings.SITE_URL)
+    path = path[:-4] + ("AAA/" if path[-4:] != "AAA/" else "BBB/")  # the signature altered
+
+    response = client.post(path)
+
+    assert response.status_code == 400
+    assert "not valid" in response.content.decode()
+    assert not EmailOptOut.objects.exists()

@@ -4,6 +4,8 @@ public log names nobody; auto-hide is off by default."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core import mail
@@ -21,6 +23,16 @@ CAST = [
     "anonymous", "outsider", "group_member", "group_admin", "weaver", "coordinator",
     "steering_member", "staff",
 ]  # fmt: skip
+
+
+def to_addresses() -> list[list[str]]:
+    """Who got email as an address without an account: it carries the address's own
+    one-click unsubscribe (RFC 8058), not the notification centre's."""
+    return [
+        m.to
+        for m in mail.outbox
+        if "/notifications/unsubscribe-address/" in m.extra_headers.get("List-Unsubscribe", "")
+    ]
 
 
 def told(kind: str) -> list[str]:
@@ -56,7 +68,16 @@ def test_a_flag_notifies_the_moderators_and_stewards_and_only_them(scene):
         "moderator@example.net", "moderator@example.net",
         "steward@example.net", "steward@example.net",
     ]  # fmt: skip
-    assert Notification.objects.exclude(kind="moderation_flagged").count() == 0
+    # The hosts hear their action was flagged (once per flag), but not by whom nor why.
+    assert told("moderation_your_action_flagged") == ["admin@example.net"] * 2
+    notice = Notification.objects.filter(kind="moderation_your_action_flagged").first()
+    assert "Spam" not in notice.title + notice.body and "outsider" not in notice.body
+    assert (
+        Notification.objects.exclude(
+            kind__in=["moderation_flagged", "moderation_your_action_flagged"]
+        ).count()
+        == 0
+    )
 
 
 def test_hiding_tells_flaggers_hosts_cohosts_and_rsvps_once_each(
@@ -75,8 +96,7 @@ def test_hiding_tells_flaggers_hosts_cohosts_and_rsvps_once_each(
     assert told("moderation_flag_outcome") == ["outsider@example.net"]
     assert told("moderation_your_action") == ["admin@example.net"]
     assert told("moderation_part_of_hidden") == ["cohost@example.net", "rsvp-account@example.net"]
-    plain = sorted(m.to[0] for m in mail.outbox if "List-Unsubscribe" not in m.extra_headers)
-    assert plain == ["flagger@example.net", "visitor-rsvp@example.net"]
+    assert sorted(to_addresses()) == [["flagger@example.net"], ["visitor-rsvp@example.net"]]
     to_flagger = next(m for m in mail.outbox if m.to == ["flagger@example.net"])
     assert "Advertises a shop" in to_flagger.body
     assert "Mira" not in to_flagger.body  # a role, never the moderator's name
@@ -96,9 +116,7 @@ def test_dismissing_closes_the_flags_and_tells_only_the_flaggers(client, scene, 
     assert not Flag.objects.filter(resolved_at__isnull=True).exists()
     assert told("moderation_flag_outcome") == ["outsider@example.net"]
     assert told("moderation_your_action") == told("moderation_part_of_hidden") == []
-    assert [m.to for m in mail.outbox if "List-Unsubscribe" not in m.extra_headers] == [
-        ["flagger@example.net"]
-    ]
+    assert to_addresses() == [["flagger@example.net"]]
     assert "stays up" in mail.outbox[-1].subject
 
 
@@ -209,3 +227,29 @@ def test_the_log_uses_a_fixed_number_of_queries(
         response = client.get("/moderation/log/")
     assert len(response.context["entries"]) == min(size, 50)
     assert (response.context["next_before"] is not None) == (size > 50)
+
+
+def test_an_address_that_stopped_moderation_news_hears_no_more_of_that_kind(
+    client, scene, moderator
+):
+    client.force_login(moderator)
+    client.post(f"/actions/{scene.pk}/moderate/", {"decision": "dismiss", "reason": "Fine"})
+    (notice,) = [m for m in mail.outbox if m.to == ["flagger@example.net"]]
+    link = notice.extra_headers["List-Unsubscribe"].strip("<>")
+    assert notice.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert link in notice.body
+    client.logout()
+    assert client.post(urlsplit(link).path).status_code == 200
+    flag_create(
+        action=scene, by=AnonymousUser(), reason="Spam again", email="flagger@example.net", ip="2"
+    )
+    mail.outbox.clear()
+
+    client.force_login(moderator)
+    client.post(
+        f"/actions/{scene.pk}/moderate/",
+        {"decision": "hide", "rule": "spam", "reason": "Advertises a shop"},
+    )
+
+    # The flagger stopped outcomes; the RSVP without an account is still told of the hiding.
+    assert to_addresses() == [["visitor-rsvp@example.net"]]

@@ -118,3 +118,20 @@ def test_the_page_costs_the_same_queries_at_two_sizes(client, world, coordinator
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_coordinator_message_has_a_one_click_unsubscribe_for_its_kind(
+    world, coordinator, django_capture_on_commit_callbacks
+):
+    from notifications.broadcasts import address_unsubscribe_target
+
+    with django_capture_on_commit_callbacks(execute=True):
+        coordinator_message_send(
+            day=world, by=coordinator, audience="hosts", subject="Next steps", body="Read this."
+        )
+
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        token = message.extra_headers["List-Unsubscribe"].strip("<>/").rsplit("/", 1)[-1]
+        assert address_unsubscribe_target(token) == (message.to[0], "coordinator_message")

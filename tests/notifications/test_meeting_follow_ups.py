@@ -80,3 +80,15 @@ def test_the_beat_schedule_runs_the_reminders():
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "notifications.tasks.meeting_follow_ups_due" in tasks
     assert "notifications.tasks.broadcasts_resume" in tasks
+
+
+def test_every_beat_entry_names_a_task_and_digests_are_per_person_only():
+    from django.conf import settings
+
+    from coalition.celery import app
+
+    app.loader.import_default_modules()
+    tasks = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
+    assert [name for name in tasks if name not in app.tasks] == []
+    # The old weekly digest per group is gone: each person's digest replaces it.
+    assert [name for name in tasks if "digest" in name] == ["notifications.tasks.digests_due"]

@@ -128,3 +128,20 @@ def test_the_beat_task_makes_and_sends_due_digests(
     with django_capture_on_commit_callbacks(execute=True):
         assert digests_due.apply().get() == 0
     assert len(mail.outbox) == 1
+
+
+def test_each_digest_is_written_in_its_readers_language(make_person, news_kind):
+    ana = make_person("ana@example.net", language="en")
+    eloi = make_person("eloi@example.net", language="fr")
+    news(ana, news_kind, 1, at=WEDNESDAY - timedelta(days=4))
+    news(eloi, news_kind, 1, at=WEDNESDAY - timedelta(days=4))
+
+    digests_create_due(now=WEDNESDAY)
+    for digest_id in digests_to_send(now=WEDNESDAY):
+        digest_send(digest_id=digest_id)
+
+    subjects = {message.to[0]: message.subject for message in mail.outbox}
+    assert subjects == {
+        "ana@example.net": "Les Amis: your weekly news",
+        "eloi@example.net": "Les Amis : vos nouvelles de la semaine",
+    }

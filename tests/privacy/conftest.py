@@ -98,4 +98,11 @@ def rich_person(make_person, group, weaver, steward):
 
     Tagging.objects.create(person=person, tag=Tag.objects.create(name="volunteer"))
     PersonAddress.objects.create(person=person, postal_code="ZQ7 7AB", locality="Riverside")
+    from notifications.models import Broadcast, BroadcastDelivery, EmailOptOut
+
+    broadcast = Broadcast.objects.create(
+        kind="host_message", subject="Bring boots", body="Mud ahead.", sender_name="Hosts"
+    )
+    BroadcastDelivery.objects.create(broadcast=broadcast, email=EMAIL.lower(), name=NAME)
+    EmailOptOut.objects.create(email=EMAIL.lower(), kind="coordinator_message")
     return person

@@ -59,7 +59,10 @@ def test_the_json_download_holds_every_kind_of_data(client, rich_person):
         "outreach_deliveries", "suppressions", "network_roles", "audit_entries_by_me",
         "actions_posted", "rsvps", "flags", "pledges", "events_registered", "reminders",
         "wins_and_signals", "consents", "api_tokens", "tags", "postal_address",
+        "messages_received", "email_opt_outs",
     } <= set(data)  # fmt: skip
+    assert data["messages_received"][0]["subject"] == "Bring boots"
+    assert data["email_opt_outs"][0]["kind"] == "coordinator_message"
     assert len(data["rsvps"]) == 2
     assert data["meetings"][0]["notes"] == f"{NAME} spoke about her street."
     assert "else@example.net" not in response.content.decode()
