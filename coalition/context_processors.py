@@ -40,7 +40,7 @@ NAVIGATION = [
     NavItem(_("Meetings"), "members:meetings", members_only=True),
     NavItem(_("Weave"), "members:weave", permission="weave"),
     NavItem(_("Dashboard"), "reporting:dashboard", permission="see_dashboard"),
-    NavItem(_("Moderation"), "actions:moderation", permission="moderate"),
+    NavItem(_("Moderation"), "actions:moderation", permission="see_moderation"),
     # Stewards land on people and roles; the steering committee on places, and from
     # there the statement versions.
     NavItem(_("Network"), "network_people", permission="manage_roles"),

@@ -143,6 +143,15 @@ def can_moderate(user) -> bool:
 PERMISSIONS["moderate"] = can_moderate
 
 
+def can_see_moderation(user) -> bool:
+    """Read the moderation queue: whoever moderates, and the steering committee, who
+    answer for the network's public face (deciding stays with moderators and stewards)."""
+    return has_role(user, Role.MODERATOR, Role.STEWARD, Role.STEERING)
+
+
+PERMISSIONS["see_moderation"] = can_see_moderation
+
+
 def can_report_day(user) -> bool:
     """Mark a day of action as reported: the steering committee."""
     return has_role(user, Role.STEERING)

@@ -38,6 +38,7 @@ MANAGE_ROLES = ("steward",)  # can_manage_roles
 PUBLISH_STATEMENT = ("steering", "steward")  # can_publish_statement
 PUBLISH_PRIVACY_POLICY = ("steering", "steward")  # can_publish_privacy_policy
 MODERATE = ("moderator", "steward")  # can_moderate
+SEE_MODERATION = ("moderator", "steward", "steering")  # can_see_moderation
 REPORT_DAY = ("steering",)  # can_report_day
 SCHEDULE_REPORTS = ("steering",)  # can_schedule_reports
 # can_act_for_group / can_manage_group / can_edit_action on the group's action
@@ -199,7 +200,7 @@ EXPECTED: dict[str, Expect] = {
     "actions:tactic_new": Expect(get=only(GROUP_ADMIN), post=only(GROUP_ADMIN, 400)),
     "actions:playbook": Expect(get=everyone()),
     "actions:tactic": Expect(get=everyone(), kwargs={"slug": "tactic_slug"}),
-    "actions:moderation": Expect(get=only(MODERATE)),
+    "actions:moderation": Expect(get=only(SEE_MODERATION)),
     # The public moderation log: no person in it.
     "actions:moderation_log": Expect(get=everyone()),
     # Visitors flag too (leaving an address if they want the outcome).

@@ -150,10 +150,11 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-@permission_required("moderate")
+@permission_required("see_moderation")
 def moderation(request: HttpRequest) -> HttpResponse:
     """The moderators' queue: actions with open flags (each with their flags and history),
-    longest waiting first, and the actions hidden so far."""
+    longest waiting first, and the actions hidden so far. The steering committee reads
+    it; only moderators and stewards are offered the decisions."""
     page = Paginator(actions_to_moderate(), QUEUE_PER_PAGE).get_page(request.GET.get("page"))
     hidden = Paginator(actions_hidden(request.user), PER_PAGE).get_page(
         request.GET.get("hidden_page")
@@ -174,6 +175,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
             "page": page,
             "hidden": [(action, action_url(action)) for action in hidden.object_list],
             "hidden_page": hidden,
+            "can_decide": can_moderate(request.user),
         },
     )
 

@@ -121,7 +121,7 @@ def test_flagging_too_often_gets_a_429(client, group, outsider):
         ("group_member", 403),
         ("group_admin", 403),
         ("weaver", 403),
-        ("steering_member", 403),
+        ("steering_member", 200),
         ("staff", 403),
         ("steward", 200),
     ],
@@ -130,6 +130,28 @@ def test_only_stewards_see_the_moderation_queue(request, client, who, status):
     login(request, client, who)
 
     assert client.get("/moderation/").status_code == status
+
+
+def test_the_steering_committee_reads_the_queue_but_is_offered_no_decision(
+    client, group, outsider, steward, steering_member
+):
+    flagged = make_action(group, title="Flagged walk")
+    flag_create(action=flagged, by=outsider, reason="Looks fake")
+    client.force_login(steering_member)
+
+    page = client.get("/moderation/").content.decode()
+
+    assert "Flagged walk" in page
+    assert "Looks fake" in page
+    assert f"/actions/{flagged.pk}/moderate/" not in page
+    assert "moderators and network stewards decide" in page
+    response = client.post(
+        f"/actions/{flagged.pk}/moderate/",
+        {"decision": "hide", "rule": "spam", "reason": "Looks fake"},
+    )
+    assert response.status_code == 403
+    flagged.refresh_from_db()
+    assert flagged.hidden_at is None
 
 
 def test_the_queue_shows_open_flags_and_hidden_actions(client, group, outsider, steward):
