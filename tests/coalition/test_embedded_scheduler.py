@@ -120,7 +120,6 @@ def test_every_job_the_issue_names_is_on_beat_and_known_to_the_worker(settings):
         "convergence.tasks.notices_due",
         "notifications.tasks.meeting_follow_ups_due",
         "notifications.tasks.digests_due",
-        "actions.tasks.digest_send_weekly",
         "reporting.tasks.rollups_refresh",
         "reporting.tasks.reports_due",
         "coalition.tasks.outbox_flush",
