@@ -6,7 +6,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coalition.models import Place
-from coalition.permissions import can_coordinate, can_steward, memberships_of
+from coalition.permissions import (
+    can_coordinate,
+    can_count_sources_in_figures,
+    can_steward,
+    memberships_of,
+)
 from convergence.models import DayOfAction, DayStatus
 from members.models import Group
 
@@ -47,6 +52,9 @@ class SourceForm(forms.Form):
         self.fields["group"].help_text = _("Leave empty for a followed network.") if network else ""
         self.fields["place"].queryset = Place.objects.order_by("path")
         self.fields["place"].initial = Place.objects.order_by("path").first()
+        if not can_count_sources_in_figures(user):
+            # Counted apart unless the steering committee chooses otherwise.
+            del self.fields["counts_in_figures"]
 
 
 class AttachForm(forms.Form):

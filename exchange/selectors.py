@@ -104,9 +104,13 @@ def events_visible_to(user) -> QuerySet[Action]:
     "Registered for a day" is an ``Exists`` on the event's own row rather than
     a join: the join made the planner read every action to find the day's
     events, where the start-time index now serves the order and stops at a page.
+
+    Events imported from a source are left out: they are another server's to publish,
+    and two coalitions following each other would otherwise echo each other's events
+    back as their own.
     """
     registered = DayEvent.objects.filter(action=OuterRef("pk"))
-    return Action.objects.filter(actions_visible_q(user)).filter(
+    return Action.objects.filter(actions_visible_q(user), origin_system="").filter(
         Q(kind=ActionKind.EVENT) | Q(Exists(registered))
     )
 

@@ -52,7 +52,8 @@ class FixtureOsdi:
         self.events: list[dict] = [an_event(n) for n in range(1, 4)]
         self.requests: list[str] = []
         self.headers: list[dict] = []
-        self.mode = "ok"  # slow, down, status, malformed, wrong_types, huge, loop, elsewhere
+        self.mode = "ok"  # slow, down, status, malformed, wrong_types, huge, loop, elsewhere,
+        # link_elsewhere
         self.status = 500
         self.rsvps: list[dict] = []
         self.filter_supported = True
@@ -109,7 +110,13 @@ class FixtureOsdi:
             ],
         }
         if page < total_pages:
-            links["next"] = {"href": f"{self.base}/api/v2/events?page={page + 1}"}
+            # "link_elsewhere": the next page is on another host name (the same address).
+            base = (
+                self.base.replace("127.0.0.1", "localhost")
+                if self.mode == "link_elsewhere"
+                else self.base
+            )
+            links["next"] = {"href": f"{base}/api/v2/events?page={page + 1}"}
         return {
             "total_pages": total_pages,
             "per_page": PER_PAGE,

@@ -188,3 +188,52 @@ def test_the_source_page_takes_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(12):
         client.get(reverse("exchange:source", args=[source.pk]))
+
+
+def test_only_the_steering_committee_counts_a_source_in_our_figures(coordinator, group, place):
+    with pytest.raises(RuleBroken, match="steering committee"):
+        source_create(
+            by=coordinator, name="Mixed in", entry_point="https://an.example.org/api/v2/",
+            group=group, place=place, counts_in_figures=True,
+        )  # fmt: skip
+
+    assert not Source.objects.exists()
+
+
+def test_the_add_form_offers_counting_in_our_figures_to_the_steering_committee_only(
+    client, coordinator, steering_member, place
+):
+    client.force_login(coordinator)
+    assert "counts_in_figures" not in client.get(reverse("exchange:source_new")).content.decode()
+    client.post(
+        reverse("exchange:source_new"),
+        {"name": "Quiet", "entry_point": "https://an.example.org/api/v2/", "place": place.pk,
+         "counts_in_figures": "on"},
+    )  # fmt: skip
+    assert Source.objects.get().counts_in_figures is False
+
+    client.force_login(steering_member)
+    assert "counts_in_figures" in client.get(reverse("exchange:source_new")).content.decode()
+
+
+def test_the_steering_committee_switches_a_source_into_our_figures_and_back(
+    client, steering_member, coordinator, source, remote
+):
+    source_sync(source_id=source.pk)
+    imported = Action.objects.filter(origin_system=source.origin_system)
+    url = reverse("exchange:source_figures", args=[source.pk])
+
+    client.force_login(coordinator)
+    assert client.post(url, {"counted": "on"}).status_code == 403
+    assert not imported.filter(origin_counted=True).exists()
+
+    client.force_login(steering_member)
+    assert client.post(url, {"counted": "on"}).status_code == 302
+    source.refresh_from_db()
+    assert source.counts_in_figures is True
+    assert imported.filter(origin_counted=True).count() == 3
+    # A second sync keeps the choice and changes nothing.
+    assert source_sync(source_id=source.pk).updated == 0
+
+    client.post(url, {"counted": "off"})
+    assert not imported.filter(origin_counted=True).exists()
