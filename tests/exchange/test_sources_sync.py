@@ -381,3 +381,24 @@ def test_imported_events_are_counted_apart_from_our_own_figures(source, remote, 
 
     assert total("actions") == 1
     assert total("followed") == 3
+
+
+def test_the_dashboard_shows_followed_events_on_their_own_line(
+    client, source, remote, group, steering_member
+):
+    import re
+
+    from reporting.rollups import rollups_refresh
+    from tests.factories import make_action
+
+    make_action(group, days_ahead=0)
+    source_sync(source_id=source.pk)
+    months = sorted({a.starts_at.date().replace(day=1) for a in Action.objects.all()})
+    rollups_refresh(months=months)
+    client.force_login(steering_member)
+
+    response = client.get("/dashboard/", {"start": months[0].strftime("%Y-%m"),
+                                          "end": months[-1].strftime("%Y-%m")})  # fmt: skip
+
+    page = re.sub(r"\s+", " ", response.content.decode())
+    assert "followed networks and sources (counted apart)</dt><dd>3</dd>" in page
