@@ -57,6 +57,7 @@ class FixtureOsdi:
         self.status = 500
         self.rsvps: list[dict] = []
         self.filter_supported = True
+        self.helpers = True  # each event links to its record attendance helper
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
@@ -99,9 +100,10 @@ class FixtureOsdi:
         for item in items:
             number = item["identifiers"][0].split(":")[1]
             item.setdefault("_links", {})["self"] = {"href": f"{self.base}/api/v2/events/{number}"}
-            item["_links"]["osdi:record_attendance_helper"] = {
-                "href": f"{self.base}/api/v2/events/{number}/attendances"
-            }
+            if self.helpers:
+                item["_links"]["osdi:record_attendance_helper"] = {
+                    "href": f"{self.base}/api/v2/events/{number}/attendances"
+                }
         links = {
             "self": {"href": f"{self.base}/api/v2/events?page={page}"},
             "osdi:events": [item["_links"]["self"] for item in items],

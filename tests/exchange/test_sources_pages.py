@@ -237,3 +237,50 @@ def test_the_steering_committee_switches_a_source_into_our_figures_and_back(
 
     client.post(url, {"counted": "off"})
     assert not imported.filter(origin_counted=True).exists()
+
+
+def test_without_an_attendance_helper_the_page_links_to_the_origin_to_rsvp(client, source, remote):
+    event = an_event(1, start_date="2099-09-12T17:00:00Z", end_date="2099-09-12T19:00:00Z")
+    event["_links"] = {"self": {"href": f"{remote.base}/api/v2/events/0001-fixture"}}
+    remote.events = [event]
+    remote.helpers = False
+    source_sync(source_id=source.pk)
+    action = Action.objects.get(origin_system=source.origin_system)
+
+    page = client.get(reverse("actions:detail", args=[action.pk])).content.decode()
+
+    assert action.origin_rsvp_url == ""
+    assert 'href="https://events.example.org/assembly-1"' in page
+    assert "RSVP at Riverside AN" in page
+    assert (
+        client.post(
+            reverse("exchange:origin_rsvp", args=[action.pk]),
+            {"given_name": "Rosa", "email": "rosa@example.net"},
+        ).status_code
+        == 404
+    )
+    assert remote.rsvps == []
+
+
+def test_an_rsvp_for_the_origin_without_an_email_is_refused_with_a_message(client, source, remote):
+    remote.events = [an_event(1, start_date="2099-09-12T17:00:00Z", end_date="2099-09-12T19:00Z")]
+    source_sync(source_id=source.pk)
+    action = Action.objects.get(origin_system=source.origin_system)
+
+    response = client.post(
+        reverse("exchange:origin_rsvp", args=[action.pk]), {"given_name": "Rosa", "email": "no"}
+    )
+
+    assert response.status_code == 400
+    assert "valid email address" in response.content.decode()
+    assert remote.rsvps == []
+
+
+def test_an_imported_event_takes_no_rsvp_here(source, remote):
+    from actions.services.participation import rsvp_refusal
+
+    remote.events = [an_event(1, start_date="2099-09-12T17:00:00Z", end_date="2099-09-12T19:00Z")]
+    source_sync(source_id=source.pk)
+    action = Action.objects.get(origin_system=source.origin_system)
+
+    assert "RSVP where it was posted" in rsvp_refusal(action=action)
