@@ -1,4 +1,5 @@
-"""Forms of the sources pages: add a source, attach imported events, RSVP at the origin."""
+"""Forms of the sources pages: add a source, attach imported events (now or by a rule),
+RSVP at the origin."""
 
 from __future__ import annotations
 
@@ -69,6 +70,25 @@ class AttachForm(forms.Form):
             status__in=[DayStatus.OPEN, DayStatus.LIVE]
         ).order_by("starts_at")
         self.fields["events"].choices = [(event.pk, event.title) for event in events]
+
+
+class RuleForm(forms.Form):
+    """The rule: at each sync, imported events with the tag inside the day's window join it."""
+
+    day = forms.ModelChoiceField(
+        label=_("Day of action"), queryset=DayOfAction.objects.none(), required=False,
+        empty_label=_("no rule"),
+    )  # fmt: skip
+    tag = forms.CharField(
+        label=_("Events tagged"), max_length=100, required=False,
+        help_text=_("Leave empty to use the day's address as the tag."),
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["day"].queryset = DayOfAction.objects.filter(
+            status__in=[DayStatus.OPEN, DayStatus.LIVE]
+        ).order_by("starts_at")
 
 
 class OriginRsvpForm(forms.Form):

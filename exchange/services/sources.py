@@ -128,6 +128,25 @@ def source_figures_set(*, source: Source, counted: bool, by) -> int:
     return Action.objects.filter(origin_system=source.origin_system).update(origin_counted=counted)
 
 
+def source_rule_set(*, source: Source, day: DayOfAction | None, tag: str, by) -> None:
+    """Set (or, without a day, clear) the rule that adds the source's events tagged ``tag``
+    (by default the day's address) inside the day's window to the day, at each sync.
+
+    The next sync reads the source whole, so events imported before the rule join too.
+    """
+    if not can_manage_source(by, source):
+        raise RuleBroken(_("Only the source's managers can change its rule."))
+    tag = without_control_characters(tag).strip()[:100]
+    if day is None:
+        tag = ""
+    elif not tag:
+        tag = day.slug
+    Source.objects.filter(pk=source.pk).update(attach_day=day, attach_tag=tag, watermark=None)
+    source.attach_day, source.attach_tag, source.watermark = day, tag, None
+    if day is not None:
+        source_sync_request(source=source, by=by)
+
+
 def source_sync_request(*, source: Source, by) -> None:
     """Queue a sync now (the button on the source's page); the page never waits for it."""
     from coalition.outbox import outbox_add

@@ -19,12 +19,13 @@ from coalition.permissions import (
     can_manage_source,
     permission_required,
 )
-from exchange.forms_sources import AttachForm, OriginRsvpForm, SourceForm
+from exchange.forms_sources import AttachForm, OriginRsvpForm, RuleForm, SourceForm
 from exchange.selectors import source_events, sources_visible_to
 from exchange.services.sources import (
     source_create,
     source_events_attach,
     source_figures_set,
+    source_rule_set,
     source_sync_request,
 )
 
@@ -73,6 +74,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "exchange/sources/detail.html",
         {
             "source": source, "events": events, "attach": attach,
+            "rule": RuleForm(initial={"day": source.attach_day_id, "tag": source.attach_tag}),
             "may_choose_figures": can_count_sources_in_figures(request.user),
         },
     )  # fmt: skip
@@ -100,6 +102,37 @@ def source_figures(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Its events now count in our own figures."))
     else:
         messages.success(request, _("Its events are now counted apart from our own figures."))
+    return redirect("exchange:source", pk=source.pk)
+
+
+@require_POST
+@permission_required("manage_sources")
+def source_rule(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set or clear the rule that adds the source's tagged events to a day at each sync."""
+    source = _source(request, pk)
+    form = RuleForm(request.POST)
+    if not form.is_valid():
+        events = source_events(source)
+        return render(
+            request,
+            "exchange/sources/detail.html",
+            {
+                "source": source, "events": events, "rule": form,
+                "attach": AttachForm(events=[e for e in events if e.status != "cancelled"]),
+                "may_choose_figures": can_count_sources_in_figures(request.user),
+            },
+            status=400,
+        )  # fmt: skip
+    day = form.cleaned_data["day"]
+    source_rule_set(source=source, day=day, tag=form.cleaned_data["tag"], by=request.user)
+    if day is None:
+        messages.success(request, _("The rule is removed."))
+    else:
+        messages.success(
+            request,
+            _("At each sync, its events tagged %(tag)s inside the day's window join %(day)s.")
+            % {"tag": source.attach_tag, "day": day.title},
+        )
     return redirect("exchange:source", pk=source.pk)
 
 
@@ -163,5 +196,6 @@ urlpatterns = [
     path("sources/<int:pk>/sync/", source_sync, name="source_sync"),
     path("sources/<int:pk>/attach/", source_attach, name="source_attach"),
     path("sources/<int:pk>/figures/", source_figures, name="source_figures"),
+    path("sources/<int:pk>/rule/", source_rule, name="source_rule"),
     path("sources/rsvp/<int:pk>/", origin_rsvp, name="origin_rsvp"),
 ]

@@ -284,3 +284,39 @@ def test_an_imported_event_takes_no_rsvp_here(source, remote):
     action = Action.objects.get(origin_system=source.origin_system)
 
     assert "RSVP where it was posted" in rsvp_refusal(action=action)
+
+
+def test_a_rule_set_on_the_source_page_adds_tagged_events_already_imported_to_the_day(
+    client, coordinator, source, remote, place
+):
+    from tests.factories import make_day
+
+    day = make_day(places=[place], slug="clean-air")
+    inside = (day.starts_at + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    remote.events = [an_event(n, start_date=inside, end_date=inside) for n in (1, 2)]
+    remote.events.append(an_event(3, start_date=inside, end_date=inside, tags=["housing"]))
+    source_sync(source_id=source.pk)
+    source_sync(source_id=source.pk)  # incremental: nothing new
+    client.force_login(coordinator)
+
+    response = client.post(reverse("exchange:source_rule", args=[source.pk]), {"day": day.pk})
+
+    assert response.status_code == 302
+    source.refresh_from_db()
+    assert (source.attach_day, source.attach_tag) == (day, "clean-air")
+    assert sorted(day.events.values_list("action__title", flat=True)) == [
+        "Neighbourhood assembly 1", "Neighbourhood assembly 2",
+    ]  # fmt: skip
+    page = client.get(reverse("exchange:source", args=[source.pk])).content.decode()
+    assert "Now: events tagged clean-air" in page
+
+
+def test_a_rule_for_a_day_that_is_not_open_is_refused_with_a_message(client, group_admin, source):
+    client.force_login(group_admin)
+
+    response = client.post(reverse("exchange:source_rule", args=[source.pk]), {"day": 999999})
+
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    source.refresh_from_db()
+    assert source.attach_day is None
