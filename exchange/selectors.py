@@ -123,11 +123,14 @@ def events_page(user, *, paging: Paging, after=None, before=None) -> CollectionP
         events = events.filter(updated_at__gt=after)
     if before is not None:
         events = events.filter(updated_at__lt=before)
-    return page_of(events.select_related("place"), order=("starts_at", "pk"), paging=paging)
+    # The day an event is registered for gives its tag (osdi.event_doc): joined, no query.
+    return page_of(
+        events.select_related("place", "day_event__day"), order=("starts_at", "pk"), paging=paging
+    )
 
 
 def event_for(user, pk: int) -> Action | None:
-    return events_visible_to(user).select_related("place").filter(pk=pk).first()
+    return events_visible_to(user).select_related("place", "day_event__day").filter(pk=pk).first()
 
 
 def attendances_visible_q(user, prefix: str = "") -> Q:

@@ -57,3 +57,28 @@ def test_a_key_the_other_side_issued_brings_its_network_events_kept_private_here
         "Open picnic by the river": "public",
         "Members' strategy night": "network",
     }
+
+
+def test_events_registered_for_a_day_carry_its_address_as_a_tag_a_follower_rule_uses(
+    live_server, settings, place, group, their_events
+):
+    from convergence.models import Event
+    from tests.factories import make_day
+
+    settings.SOURCES_ALLOW_PRIVATE_NETWORKS = True
+    day = make_day(places=[place], slug="clean-air-day")
+    picnic = Action.objects.get(title="Open picnic by the river")
+    Action.objects.filter(pk=picnic.pk).update(
+        starts_at=day.starts_at + timezone.timedelta(hours=1),
+        ends_at=day.starts_at + timezone.timedelta(hours=2),
+    )
+    Event.objects.create(day=day, action=picnic)
+    source = source_create(
+        by=None, name="Tidewater", entry_point=f"{live_server.url}/api/osdi/v1/", place=place,
+        is_federation=True, attach_day=day, attach_tag="clean-air-day",
+    )  # fmt: skip
+
+    assert source_sync(source_id=source.pk).error == ""
+
+    copy = Action.objects.get(origin_system=source.origin_system, title=picnic.title)
+    assert copy.day_event.day == day
