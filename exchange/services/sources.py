@@ -337,7 +337,6 @@ def _fetch(source: Source, *, full: bool) -> tuple[list[RemoteEvent], bool]:
         # The server does not filter: remember it, and read everything from now on.
         Source.objects.filter(pk=source.pk).update(filter_supported=False)
         source.filter_supported = False
-        client.pages = client.bytes = 0
         events = [remote_event(item) for item in client.collection(events_url, "osdi:events")]
         full = True
     return events, full
