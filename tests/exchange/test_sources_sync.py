@@ -402,3 +402,27 @@ def test_the_dashboard_shows_followed_events_on_their_own_line(
 
     page = re.sub(r"\s+", " ", response.content.decode())
     assert "followed networks and sources (counted apart)</dt><dd>3</dd>" in page
+
+
+def test_private_networks_are_refused_by_default_and_a_malformed_setting_fails_loudly():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "SOURCES_ALLOW_PRIVATE_NETWORKS"}
+    env["DJANGO_SETTINGS_MODULE"] = "coalition.settings"
+    code = "from django.conf import settings; print(settings.SOURCES_ALLOW_PRIVATE_NETWORKS)"
+
+    default = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True
+    )
+    env["SOURCES_ALLOW_PRIVATE_NETWORKS"] = "perhaps"
+    malformed = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+
+    assert default.stdout.strip() == "False"
+    assert malformed.returncode != 0
+    assert "SOURCES_ALLOW_PRIVATE_NETWORKS" in malformed.stderr
