@@ -76,13 +76,16 @@ class RuleForm(forms.Form):
     """The rule: at each sync, imported events with the tag inside the day's window join it."""
 
     day = forms.ModelChoiceField(
-        label=_("Day of action"), queryset=DayOfAction.objects.none(), required=False,
-        empty_label=_("no rule"),
+        label=_("The day its tagged events join"), queryset=DayOfAction.objects.none(),
+        required=False, empty_label=_("no rule"),
     )  # fmt: skip
     tag = forms.CharField(
         label=_("Events tagged"), max_length=100, required=False,
         help_text=_("Leave empty to use the day's address as the tag."),
     )  # fmt: skip
+
+    # The source's page also has the attach form: its fields must not share ids.
+    prefix = "rule"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

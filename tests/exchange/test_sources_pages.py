@@ -299,7 +299,7 @@ def test_a_rule_set_on_the_source_page_adds_tagged_events_already_imported_to_th
     source_sync(source_id=source.pk)  # incremental: nothing new
     client.force_login(coordinator)
 
-    response = client.post(reverse("exchange:source_rule", args=[source.pk]), {"day": day.pk})
+    response = client.post(reverse("exchange:source_rule", args=[source.pk]), {"rule-day": day.pk})
 
     assert response.status_code == 302
     source.refresh_from_db()
@@ -314,7 +314,7 @@ def test_a_rule_set_on_the_source_page_adds_tagged_events_already_imported_to_th
 def test_a_rule_for_a_day_that_is_not_open_is_refused_with_a_message(client, group_admin, source):
     client.force_login(group_admin)
 
-    response = client.post(reverse("exchange:source_rule", args=[source.pk]), {"day": 999999})
+    response = client.post(reverse("exchange:source_rule", args=[source.pk]), {"rule-day": 999999})
 
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
