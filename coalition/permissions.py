@@ -295,6 +295,12 @@ def can_manage_sources(user) -> bool:
 PERMISSIONS["manage_sources"] = can_manage_sources
 
 
+def can_count_sources_in_figures(user) -> bool:
+    """Mix a source's events into the network's own figures (else counted apart): the
+    steering committee's choice."""
+    return has_role(user, Role.STEERING)
+
+
 def can_manage_source(user, source) -> bool:
     """One source: network sources for stewards and coordinators, a group's for its admins."""
     if can_steward(user) or can_coordinate(user):

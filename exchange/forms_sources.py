@@ -1,4 +1,5 @@
-"""Forms of the sources pages: add a source, attach imported events, RSVP at the origin."""
+"""Forms of the sources pages: add a source, attach imported events (now or by a rule),
+RSVP at the origin."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from coalition.dates import validate_day_in_range
 from coalition.forms_places import PlacePickField
 from coalition.models import Place
-from coalition.permissions import can_coordinate, can_steward, memberships_of
+from coalition.permissions import (
+    can_coordinate,
+    can_count_sources_in_figures,
+    can_steward,
+    memberships_of,
+)
 from convergence.models import DayOfAction, DayStatus
 from members.models import Group
 
@@ -56,6 +62,9 @@ class SourceForm(forms.Form):
         self.fields["place"].initial = (
             Place.objects.order_by("path").values_list("pk", flat=True).first()
         )
+        if not can_count_sources_in_figures(user):
+            # Counted apart unless the steering committee chooses otherwise.
+            del self.fields["counts_in_figures"]
 
 
 class AttachForm(forms.Form):
@@ -70,6 +79,28 @@ class AttachForm(forms.Form):
             status__in=[DayStatus.OPEN, DayStatus.LIVE]
         ).order_by("starts_at")
         self.fields["events"].choices = [(event.pk, event.title) for event in events]
+
+
+class RuleForm(forms.Form):
+    """The rule: at each sync, imported events with the tag inside the day's window join it."""
+
+    day = forms.ModelChoiceField(
+        label=_("The day its tagged events join"), queryset=DayOfAction.objects.none(),
+        required=False, empty_label=_("no rule"),
+    )  # fmt: skip
+    tag = forms.CharField(
+        label=_("Events tagged"), max_length=100, required=False,
+        help_text=_("Leave empty to use the day's address as the tag."),
+    )  # fmt: skip
+
+    # The source's page also has the attach form: its fields must not share ids.
+    prefix = "rule"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["day"].queryset = DayOfAction.objects.filter(
+            status__in=[DayStatus.OPEN, DayStatus.LIVE]
+        ).order_by("starts_at")
 
 
 class OriginRsvpForm(forms.Form):

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.dateparse import parse_date, parse_datetime
@@ -407,6 +408,16 @@ _EVENT_STATUS = {
 }
 
 
+def _event_tags(event: Action) -> list[str]:
+    """The address of the day of action the event is registered for, as OSDI tags: a
+    coalition following this one adds the events to its own day by that tag."""
+    try:
+        day_event = event.day_event
+    except ObjectDoesNotExist:
+        return []
+    return [day_event.day.slug]
+
+
 def event_doc(request, event: Action) -> dict:
     location: dict = {
         "venue": event.address or event.place.name,
@@ -434,6 +445,7 @@ def event_doc(request, event: Action) -> dict:
         "capacity": event.capacity,
         "total_accepted": event.rsvp_count,
         "location": location,
+        "tags": _event_tags(event),
         "_links": {
             "self": link(request, "osdi_event", event.pk),
             "osdi:attendances": link(request, "osdi_event_attendances", event.pk),

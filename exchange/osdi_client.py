@@ -11,8 +11,10 @@ It talks to servers a person typed in, so it assumes nothing of them. Its limits
 - A connect timeout (``SOURCES_CONNECT_TIMEOUT``) and a read timeout
   (``SOURCES_READ_TIMEOUT``), and a whole response must arrive within twice the
   read timeout (a server dribbling one byte at a time is cut off).
-- Redirects are followed only to the same host (never from https to http), at
-  most ``MAX_REDIRECTS`` times, and never back to an address already seen.
+- Every request stays on the entry point's host and port: a link (``osdi:events``,
+  ``next``, the record attendance helper) or a redirect to another host is refused,
+  as is a step from https down to http. Redirects are followed at most
+  ``MAX_REDIRECTS`` times, and never back to an address already seen.
 - At most ``SOURCES_MAX_PAGES`` documents and ``SOURCES_MAX_BYTES`` bytes per
   run (one client), and ``SOURCES_MAX_PAGE_BYTES`` per document.
 - A document must be a JSON object; anything else (malformed JSON, a list,
@@ -37,6 +39,7 @@ from django.conf import settings
 MAX_REDIRECTS = 5
 USER_AGENT = "Coalition-OSDI-client/1.0"
 _REDIRECTS = {301, 302, 303, 307, 308}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class OsdiError(Exception):
@@ -181,6 +184,8 @@ class OsdiClient:
     # --- HTTP ------------------------------------------------------------------------
 
     def _request(self, method: str, url: str, body: bytes | None = None) -> dict:
+        # A document may link anywhere; this client goes only where the entry point is.
+        self._check_same_host(self.entry_point, url, what="links to")
         visited: list[str] = []
         for _hop in range(MAX_REDIRECTS + 1):
             if url in visited:
@@ -205,12 +210,22 @@ class OsdiClient:
         raise OsdiError(f"More than {MAX_REDIRECTS} redirects from {visited[0]}.")
 
     @staticmethod
-    def _check_same_host(current: str, target: str) -> None:
+    def _check_same_host(current: str, target: str, *, what: str = "redirects to") -> None:
+        """Refuse ``target`` unless it is on ``current``'s host and port (http may become
+        https on the default ports; https never becomes http)."""
         before, after = urlsplit(current), urlsplit(target)
-        if after.hostname != before.hostname or (before.port != after.port):
-            raise OsdiError(f"{current} redirects to another host ({after.hostname}): refused.")
+        try:
+            ports = (
+                before.port or _DEFAULT_PORTS.get(before.scheme),
+                after.port or _DEFAULT_PORTS.get(after.scheme),
+            )
+        except ValueError:
+            raise OsdiError(f"{target} has a malformed port.") from None
+        upgrade = (before.scheme, after.scheme) == ("http", "https") and ports == (80, 443)
+        if after.hostname != before.hostname or (ports[0] != ports[1] and not upgrade):
+            raise OsdiError(f"{current} {what} another host ({after.hostname}): refused.")
         if before.scheme == "https" and after.scheme != "https":
-            raise OsdiError(f"{current} redirects from https to {after.scheme}: refused.")
+            raise OsdiError(f"{current} {what} an http address from https: refused.")
 
     def _exchange(self, method: str, url: str, body: bytes | None):
         limits = self.limits
@@ -259,9 +274,17 @@ class OsdiClient:
     def _read(self, url: str, response, deadline: float) -> bytes:
         limits = self.limits
         page_limit = min(limits.max_page_bytes, limits.max_bytes - self.bytes)
+        # Which limit a person raises: one document's, or what is left of the run's budget.
+        setting = (
+            "SOURCES_MAX_PAGE_BYTES"
+            if page_limit == limits.max_page_bytes
+            else "SOURCES_MAX_BYTES for one run"
+        )
         declared = response.getheader("Content-Length")
         if declared and declared.isdigit() and int(declared) > page_limit:
-            raise OsdiError(f"{url} is too large ({declared} bytes; at most {page_limit}).")
+            raise OsdiError(
+                f"{url} is too large ({declared} bytes; at most {page_limit}, {setting})."
+            )
         chunks, size = [], 0
         while True:
             if time.monotonic() > deadline:
@@ -271,10 +294,7 @@ class OsdiClient:
                 break
             size += len(chunk)
             if size > page_limit:
-                raise OsdiError(
-                    f"{url} is too large (more than {page_limit} bytes; "
-                    "SOURCES_MAX_PAGE_BYTES / SOURCES_MAX_BYTES)."
-                )
+                raise OsdiError(f"{url} is too large (more than {page_limit} bytes, {setting}).")
             chunks.append(chunk)
         self.bytes += size
         return b"".join(chunks)

@@ -115,9 +115,13 @@ def events_visible_to(user) -> QuerySet[Action]:
     "Registered for a day" is an ``Exists`` on the event's own row rather than
     a join: the join made the planner read every action to find the day's
     events, where the start-time index now serves the order and stops at a page.
+
+    Events imported from a source are left out: they are another server's to publish,
+    and two coalitions following each other would otherwise echo each other's events
+    back as their own.
     """
     registered = DayEvent.objects.filter(action=OuterRef("pk"))
-    return Action.objects.filter(actions_visible_q(user)).filter(
+    return Action.objects.filter(actions_visible_q(user), origin_system="").filter(
         Q(kind=ActionKind.EVENT) | Q(Exists(registered))
     )
 
@@ -130,11 +134,14 @@ def events_page(user, *, paging: Paging, after=None, before=None) -> CollectionP
         events = events.filter(updated_at__gt=after)
     if before is not None:
         events = events.filter(updated_at__lt=before)
-    return page_of(events.select_related("place"), order=("starts_at", "pk"), paging=paging)
+    # The day an event is registered for gives its tag (osdi.event_doc): joined, no query.
+    return page_of(
+        events.select_related("place", "day_event__day"), order=("starts_at", "pk"), paging=paging
+    )
 
 
 def event_for(user, pk: int) -> Action | None:
-    return events_visible_to(user).select_related("place").filter(pk=pk).first()
+    return events_visible_to(user).select_related("place", "day_event__day").filter(pk=pk).first()
 
 
 def attendances_visible_q(user, prefix: str = "") -> Q:

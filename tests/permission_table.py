@@ -383,6 +383,14 @@ EXPECTED: dict[str, Expect] = {
             "source_attach": Expect(
                 post={**only(MANAGE_SOURCES, 400), "outsider": 404}, kwargs={"pk": "source"}
             ),
+            # The rule adding its tagged events to a day (an empty POST clears it).
+            "source_rule": Expect(
+                post={**only(MANAGE_SOURCES, 302), "outsider": 404}, kwargs={"pk": "source"}
+            ),
+            # Counting a source's events in our figures: the steering committee's choice.
+            "source_figures": Expect(
+                post={**only(("steering",), 302), "outsider": 404}, kwargs={"pk": "source"}
+            ),
             # An RSVP sent on to the origin: only for an imported event (the sample is not).
             "origin_rsvp": Expect(post=everyone(404)),
         }.items()

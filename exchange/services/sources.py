@@ -28,6 +28,7 @@ from actions.services.posting import without_control_characters
 from coalition.errors import RuleBroken
 from coalition.permissions import (
     can_coordinate,
+    can_count_sources_in_figures,
     can_manage_group,
     can_manage_source,
     can_steward,
@@ -80,6 +81,11 @@ def source_create(
             can_steward(by) or can_coordinate(by) or can_manage_group(by, group)
         ):
             raise RuleBroken(_("Only the group's admins add sources for it."), field="group")
+    if counts_in_figures and by is not None and not can_count_sources_in_figures(by):
+        raise RuleBroken(
+            _("Only the steering committee counts a source's events in our own figures."),
+            field="counts_in_figures",
+        )
     if urlsplit(entry_point).scheme not in {"http", "https"}:
         raise RuleBroken(
             _("The entry point must be an http or https address."), field="entry_point"
@@ -107,6 +113,38 @@ def source_create(
     source.origin_system = f"{_origin_system(entry_point)}#{source.pk}"
     source.save(update_fields=["origin_system"])
     return source
+
+
+@transaction.atomic
+def source_figures_set(*, source: Source, counted: bool, by) -> int:
+    """The steering committee's choice: count the source's events in our own figures, or
+    apart (the default). Applies to the events already imported; returns how many."""
+    if not can_count_sources_in_figures(by):
+        raise RuleBroken(
+            _("Only the steering committee counts a source's events in our own figures.")
+        )
+    Source.objects.filter(pk=source.pk).update(counts_in_figures=counted)
+    source.counts_in_figures = counted
+    return Action.objects.filter(origin_system=source.origin_system).update(origin_counted=counted)
+
+
+def source_rule_set(*, source: Source, day: DayOfAction | None, tag: str, by) -> None:
+    """Set (or, without a day, clear) the rule that adds the source's events tagged ``tag``
+    (by default the day's address) inside the day's window to the day, at each sync.
+
+    The next sync reads the source whole, so events imported before the rule join too.
+    """
+    if not can_manage_source(by, source):
+        raise RuleBroken(_("Only the source's managers can change its rule."))
+    tag = without_control_characters(tag).strip()[:100]
+    if day is None:
+        tag = ""
+    elif not tag:
+        tag = day.slug
+    Source.objects.filter(pk=source.pk).update(attach_day=day, attach_tag=tag, watermark=None)
+    source.attach_day, source.attach_tag, source.watermark = day, tag, None
+    if day is not None:
+        source_sync_request(source=source, by=by)
 
 
 def source_sync_request(*, source: Source, by) -> None:
@@ -299,7 +337,6 @@ def _fetch(source: Source, *, full: bool) -> tuple[list[RemoteEvent], bool]:
         # The server does not filter: remember it, and read everything from now on.
         Source.objects.filter(pk=source.pk).update(filter_supported=False)
         source.filter_supported = False
-        client.pages = client.bytes = 0
         events = [remote_event(item) for item in client.collection(events_url, "osdi:events")]
         full = True
     return events, full

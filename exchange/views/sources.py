@@ -14,10 +14,20 @@ from django.views.decorators.http import require_POST, require_safe
 from actions.models import Action
 from actions.selectors import actions_visible_to
 from coalition.errors import RuleBroken
-from coalition.permissions import can_manage_source, permission_required
-from exchange.forms_sources import AttachForm, OriginRsvpForm, SourceForm
+from coalition.permissions import (
+    can_count_sources_in_figures,
+    can_manage_source,
+    permission_required,
+)
+from exchange.forms_sources import AttachForm, OriginRsvpForm, RuleForm, SourceForm
 from exchange.selectors import source_events, sources_visible_to
-from exchange.services.sources import source_create, source_events_attach, source_sync_request
+from exchange.services.sources import (
+    source_create,
+    source_events_attach,
+    source_figures_set,
+    source_rule_set,
+    source_sync_request,
+)
 
 
 def _source(request, pk: int):
@@ -62,8 +72,12 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "exchange/sources/detail.html",
-        {"source": source, "events": events, "attach": attach},
-    )
+        {
+            "source": source, "events": events, "attach": attach,
+            "rule": RuleForm(initial={"day": source.attach_day_id, "tag": source.attach_tag}),
+            "may_choose_figures": can_count_sources_in_figures(request.user),
+        },
+    )  # fmt: skip
 
 
 @require_POST
@@ -72,6 +86,53 @@ def source_sync(request: HttpRequest, pk: int) -> HttpResponse:
     source = _source(request, pk)
     source_sync_request(source=source, by=request.user)
     messages.success(request, _("A sync is on its way; this page shows how it went."))
+    return redirect("exchange:source", pk=source.pk)
+
+
+@require_POST
+@permission_required("manage_sources")
+def source_figures(request: HttpRequest, pk: int) -> HttpResponse:
+    """The steering committee counts the source's events in our figures, or apart."""
+    source = _source(request, pk)
+    if not can_count_sources_in_figures(request.user):
+        raise PermissionDenied
+    counted = request.POST.get("counted") == "on"
+    source_figures_set(source=source, counted=counted, by=request.user)
+    if counted:
+        messages.success(request, _("Its events now count in our own figures."))
+    else:
+        messages.success(request, _("Its events are now counted apart from our own figures."))
+    return redirect("exchange:source", pk=source.pk)
+
+
+@require_POST
+@permission_required("manage_sources")
+def source_rule(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set or clear the rule that adds the source's tagged events to a day at each sync."""
+    source = _source(request, pk)
+    form = RuleForm(request.POST)
+    if not form.is_valid():
+        events = source_events(source)
+        return render(
+            request,
+            "exchange/sources/detail.html",
+            {
+                "source": source, "events": events, "rule": form,
+                "attach": AttachForm(events=[e for e in events if e.status != "cancelled"]),
+                "may_choose_figures": can_count_sources_in_figures(request.user),
+            },
+            status=400,
+        )  # fmt: skip
+    day = form.cleaned_data["day"]
+    source_rule_set(source=source, day=day, tag=form.cleaned_data["tag"], by=request.user)
+    if day is None:
+        messages.success(request, _("The rule is removed."))
+    else:
+        messages.success(
+            request,
+            _("At each sync, its events tagged %(tag)s inside the day's window join %(day)s.")
+            % {"tag": source.attach_tag, "day": day.title},
+        )
     return redirect("exchange:source", pk=source.pk)
 
 
@@ -134,5 +195,7 @@ urlpatterns = [
     path("sources/<int:pk>/", source_detail, name="source"),
     path("sources/<int:pk>/sync/", source_sync, name="source_sync"),
     path("sources/<int:pk>/attach/", source_attach, name="source_attach"),
+    path("sources/<int:pk>/figures/", source_figures, name="source_figures"),
+    path("sources/<int:pk>/rule/", source_rule, name="source_rule"),
     path("sources/rsvp/<int:pk>/", origin_rsvp, name="origin_rsvp"),
 ]

@@ -39,3 +39,12 @@ def test_calendars_mark_a_followed_networks_event(client, followed):
     (event,) = feed.walk("VEVENT")
     assert "From Tidewater Network" in str(event["DESCRIPTION"])
     assert [str(c) for c in event["CATEGORIES"].cats] == ["Tidewater Network"]
+
+
+def test_the_action_list_marks_a_followed_networks_event(client, group, followed):
+    make_action(group, title="Our own walk")
+
+    page = client.get("/actions/").content.decode()
+
+    assert page.count("From Tidewater Network") == 1
+    assert "River clean-up at the weir" in page and "Our own walk" in page

@@ -52,10 +52,12 @@ class FixtureOsdi:
         self.events: list[dict] = [an_event(n) for n in range(1, 4)]
         self.requests: list[str] = []
         self.headers: list[dict] = []
-        self.mode = "ok"  # slow, down, status, malformed, wrong_types, huge, loop, elsewhere
+        self.mode = "ok"  # slow, down, status, malformed, wrong_types, huge, loop, elsewhere,
+        # link_elsewhere
         self.status = 500
         self.rsvps: list[dict] = []
         self.filter_supported = True
+        self.helpers = True  # each event links to its record attendance helper
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
@@ -98,9 +100,10 @@ class FixtureOsdi:
         for item in items:
             number = item["identifiers"][0].split(":")[1]
             item.setdefault("_links", {})["self"] = {"href": f"{self.base}/api/v2/events/{number}"}
-            item["_links"]["osdi:record_attendance_helper"] = {
-                "href": f"{self.base}/api/v2/events/{number}/attendances"
-            }
+            if self.helpers:
+                item["_links"]["osdi:record_attendance_helper"] = {
+                    "href": f"{self.base}/api/v2/events/{number}/attendances"
+                }
         links = {
             "self": {"href": f"{self.base}/api/v2/events?page={page}"},
             "osdi:events": [item["_links"]["self"] for item in items],
@@ -109,7 +112,13 @@ class FixtureOsdi:
             ],
         }
         if page < total_pages:
-            links["next"] = {"href": f"{self.base}/api/v2/events?page={page + 1}"}
+            # "link_elsewhere": the next page is on another host name (the same address).
+            base = (
+                self.base.replace("127.0.0.1", "localhost")
+                if self.mode == "link_elsewhere"
+                else self.base
+            )
+            links["next"] = {"href": f"{base}/api/v2/events?page={page + 1}"}
         return {
             "total_pages": total_pages,
             "per_page": PER_PAGE,

@@ -114,6 +114,7 @@ def test_a_server_that_refuses_the_filter_is_read_whole(source, remote):
         ("huge", "too large"),
         ("loop", "loop"),
         ("elsewhere", "another host"),
+        ("link_elsewhere", "another host"),
     ],
 )
 def test_each_failure_is_recorded_and_nothing_is_lost(source, remote, mode, words, settings):
@@ -155,6 +156,127 @@ def test_the_page_budget_stops_a_run(source, remote, settings):
 
     assert "SOURCES_MAX_PAGES" in result.error
     assert not imported(source).exists()
+
+
+def test_a_link_to_another_host_is_never_followed(source, remote):
+    remote.mode = "link_elsewhere"  # page 1's next link names localhost, not 127.0.0.1
+
+    result = source_sync(source_id=source.pk)
+
+    assert "links to another host (localhost)" in result.error
+    assert [h["Host"] for h in remote.headers if h["Host"].startswith("localhost")] == []
+    assert not imported(source).exists()
+
+
+def test_an_attendance_helper_on_another_host_gets_no_rsvp(source, remote):
+    from exchange.services.sources import rsvp_forward
+
+    remote.events = [an_event(1)]
+    source_sync(source_id=source.pk)
+    action = imported(source).get()
+    Action.objects.filter(pk=action.pk).update(
+        origin_rsvp_url=f"http://localhost:{remote.port}/api/v2/events/0001-fixture/attendances"
+    )
+
+    problem = rsvp_forward(
+        action_id=action.pk, given_name="Rosa", family_name="", email="r@example.net"
+    )
+
+    assert "another host" in problem
+    assert remote.rsvps == []
+
+
+def test_the_byte_budget_of_a_run_stops_it(source, remote, settings):
+    import json
+
+    # The entry point and the first page fit; the second page does not.
+    first_two = len(json.dumps(remote.entry_point())) + len(json.dumps(remote.events_page(1, {})))
+    settings.SOURCES_MAX_BYTES = first_two + 50
+
+    result = source_sync(source_id=source.pk)
+
+    assert "SOURCES_MAX_BYTES" in result.error
+    assert not imported(source).exists()
+
+
+def test_only_events_with_the_sources_tag_are_taken(source, remote):
+    remote.events = [an_event(1), an_event(2, tags=["housing"]), an_event(3, tags=[])]
+    Source.objects.filter(pk=source.pk).update(tag="Clean-Air")
+
+    result = source_sync(source_id=source.pk)
+
+    assert result.created == 1
+    assert list(imported(source).values_list("title", flat=True)) == ["Neighbourhood assembly 1"]
+
+
+def test_only_events_inside_the_date_window_are_taken(source, remote):
+    remote.events = [
+        an_event(1, start_date="2026-09-01T10:00:00Z"),
+        an_event(2, start_date="2026-09-15T10:00:00Z"),
+        an_event(3, start_date="2026-10-02T10:00:00Z"),
+    ]
+    Source.objects.filter(pk=source.pk).update(
+        window_start=dt.date(2026, 9, 10), window_end=dt.date(2026, 9, 30)
+    )
+
+    source_sync(source_id=source.pk)
+
+    assert list(imported(source).values_list("title", flat=True)) == ["Neighbourhood assembly 2"]
+
+
+def test_an_event_that_leaves_the_tag_is_cancelled_not_deleted(source, remote):
+    Source.objects.filter(pk=source.pk).update(tag="clean-air")
+    source_sync(source_id=source.pk)
+    remote.events[0] = an_event(1, tags=["other"], modified_date="2026-03-05T10:00:00Z")
+
+    result = source_sync(source_id=source.pk)
+
+    assert result.cancelled == 1
+    assert imported(source).count() == 3
+    assert imported(source).first().status == "cancelled"
+
+
+def test_failed_sources_wait_longer_before_the_next_scheduled_sync(source, settings):
+    from django.utils import timezone
+
+    from exchange.services.sources import sources_due
+
+    settings.SOURCES_SYNC_MINUTES = 60
+    two_hours_ago = timezone.now() - dt.timedelta(hours=2)
+    Source.objects.filter(pk=source.pk).update(last_sync_at=two_hours_ago, failures=0)
+    assert sources_due() == [source.pk]
+
+    Source.objects.filter(pk=source.pk).update(failures=2)  # waits 4 hours now
+    assert sources_due() == []
+
+    Source.objects.filter(pk=source.pk).update(last_sync_at=two_hours_ago - dt.timedelta(hours=3))
+    assert sources_due() == [source.pk]
+
+
+def test_beat_queues_a_sync_of_each_due_source(source, remote, settings):
+    from exchange.tasks import sources_due as beat_sources_due
+
+    assert "exchange.tasks.sources_due" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+
+    assert beat_sources_due() == [source.pk]
+
+    source.refresh_from_db()
+    assert source.last_good_sync_at is not None
+    assert imported(source).count() == 3
+
+
+def test_our_osdi_face_does_not_pass_on_imported_events(source, remote, osdi_get, group):
+    from tests.factories import make_action
+
+    make_action(group, title="Our own walk")
+    source_sync(source_id=source.pk)
+
+    response = osdi_get(None, "/api/osdi/v1/events")
+
+    titles = [event["title"] for event in response.json()["_embedded"]["osdi:events"]]
+    assert titles == ["Our own walk"]
 
 
 def test_private_addresses_are_refused_unless_allowed(source, remote, settings):
@@ -259,3 +381,48 @@ def test_imported_events_are_counted_apart_from_our_own_figures(source, remote, 
 
     assert total("actions") == 1
     assert total("followed") == 3
+
+
+def test_the_dashboard_shows_followed_events_on_their_own_line(
+    client, source, remote, group, steering_member
+):
+    import re
+
+    from reporting.rollups import rollups_refresh
+    from tests.factories import make_action
+
+    make_action(group, days_ahead=0)
+    source_sync(source_id=source.pk)
+    months = sorted({a.starts_at.date().replace(day=1) for a in Action.objects.all()})
+    rollups_refresh(months=months)
+    client.force_login(steering_member)
+
+    response = client.get("/dashboard/", {"start": months[0].strftime("%Y-%m"),
+                                          "end": months[-1].strftime("%Y-%m")})  # fmt: skip
+
+    page = re.sub(r"\s+", " ", response.content.decode())
+    assert "followed networks and sources (counted apart)</dt><dd>3</dd>" in page
+
+
+def test_private_networks_are_refused_by_default_and_a_malformed_setting_fails_loudly():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "SOURCES_ALLOW_PRIVATE_NETWORKS"}
+    env["DJANGO_SETTINGS_MODULE"] = "coalition.settings"
+    code = "from django.conf import settings; print(settings.SOURCES_ALLOW_PRIVATE_NETWORKS)"
+
+    default = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True
+    )
+    env["SOURCES_ALLOW_PRIVATE_NETWORKS"] = "perhaps"
+    malformed = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+
+    assert default.stdout.strip() == "False"
+    assert malformed.returncode != 0
+    assert "SOURCES_ALLOW_PRIVATE_NETWORKS" in malformed.stderr
