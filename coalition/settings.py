@@ -119,6 +119,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "coalition.context_processors.site",
+                # Django's csrf_token, each token noted for the page cache.
+                "coalition.page_cache.csrf_recorded",
             ],
         },
     },

@@ -244,3 +244,21 @@ def test_logging_out_ends_the_kept_pages_of_that_session():
     response = client.get("/me/groups/")
     assert response.status_code == 302
     assert b"Harbour Tenants" not in response.content
+
+
+def test_a_token_no_template_recorded_is_still_found_and_replaced(rf):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.http import HttpResponse
+    from django.middleware.csrf import get_token
+
+    request = rf.get("/playbook/")
+    request.session = SessionStore()
+    token = get_token(request)  # as a view might, outside any template
+    response = HttpResponse(f'<div data-token="{token}">ok</div>')
+
+    page_cache.keep(request, response, "page-cache:page:test", 7)
+
+    entry = cache.get("page-cache:page:test")
+    assert token.encode() not in entry["content"]
+    assert page_cache.CSRF_MARK in entry["content"]
+    assert entry["csrf"] is True
