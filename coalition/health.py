@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,18 +39,23 @@ def broker_state() -> tuple[str, bool]:
             folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
             return "filesystem", Path(folder).is_dir()
         return "in-process", True
-    client = redis.Redis.from_url(
-        settings.REDIS_URL,
-        socket_connect_timeout=TIMEOUT_SECONDS,
-        socket_timeout=TIMEOUT_SECONDS,
-    )
     try:
-        return "redis", bool(client.ping())
+        return "redis", bool(_broker_client(settings.REDIS_URL).ping())
     except (redis.RedisError, OSError):
         logger.warning("Health check: the Redis broker did not answer")
         return "redis", False
-    finally:
-        client.close()
+
+
+@functools.lru_cache(maxsize=4)
+def _broker_client(url: str) -> redis.Redis:
+    """One client (and connection pool) per broker address and process: a load
+    balancer asks every few seconds, and a new connection each time cost more than
+    the PING. A connection the broker dropped is made again by the pool."""
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=TIMEOUT_SECONDS,
+        socket_timeout=TIMEOUT_SECONDS,
+    )
 
 
 def scheduler_state() -> tuple[str, datetime | None]:
