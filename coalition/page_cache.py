@@ -226,11 +226,12 @@ class PageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         route = None
-        if enabled() and _servable(request):
+        if enabled() and request.method == "GET":
             route = _route(
                 getattr(request, "urlconf", None) or settings.ROOT_URLCONF, request.path_info
             )
-        if route is None or route[1] not in CACHED_ROUTES:
+        # The route first: other pages' sessions are left unread here.
+        if route is None or route[1] not in CACHED_ROUTES or not _servable(request):
             return self.get_response(request)
         key = page_key(request)
         found = cache.get_many([VERSION_KEY, key])
